@@ -1,0 +1,47 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-gitops",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "GitOps", targets: ["GitOps"]),
+        .library(name: "Manifests", targets: ["Manifests"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
+        .library(name: "GitSource", targets: ["GitSource"]),
+        .library(name: "Diff", targets: ["Diff"]),
+        .library(name: "Health", targets: ["Health"]),
+        .library(name: "Sync", targets: ["Sync"]),
+        .executable(name: "gitops-render", targets: ["gitops-render"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, linked from the system (Debian's -dev packages).
+        .systemLibrary(
+            name: "CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
+
+        // The SDK's modules (see DESIGN.md).
+        .target(name: "Manifests", dependencies: ["CYAML"]),
+        .target(name: "KubeClient", dependencies: ["Manifests"]),
+        .target(name: "GitSource"),
+        .target(name: "Diff", dependencies: ["Manifests"]),
+        .target(name: "Health", dependencies: ["Manifests"]),
+        .target(name: "Sync", dependencies: ["Manifests", "KubeClient", "GitSource", "Diff", "Health"]),
+        .target(
+            name: "GitOps",
+            dependencies: ["Manifests", "KubeClient", "GitSource", "Diff", "Health", "Sync"]),
+
+        // Tiny example executables: the code is the documentation.
+        .executableTarget(
+            name: "gitops-render",
+            dependencies: ["Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Examples/gitops-render"),
+
+        .testTarget(
+            name: "ManifestsTests", dependencies: ["Manifests", "GitOps"],
+            resources: [.copy("Fixtures")]),
+    ]
+)
