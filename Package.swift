@@ -41,7 +41,6 @@ let package = Package(
             path: "Sources/Examples/gitops-render"),
 
         .testTarget(
-            name: "ManifestsTests", dependencies: ["Manifests", "GitOps"],
-            resources: [.copy("Fixtures")]),
+            name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
     ]
 )

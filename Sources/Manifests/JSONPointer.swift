@@ -82,13 +82,6 @@ extension JSONPointer: CustomStringConvertible {
     }
 }
 
-extension JSONPointer: ExpressibleByStringLiteral {
-    /// A pointer written in source code; an invalid literal is a programming error and traps.
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("invalid JSON pointer literal '\(value)'") }
-    }
-}
-
 extension String {
     /// Replaces every occurrence of `target`, without Foundation.
     func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
@@ -160,11 +153,18 @@ extension Value {
             self = .object(ObjectValue(uniqueEntries: [.init(key: token, value: member)]))
         case .object(var o):
             self = .null
-            defer { self = .object(o) }
+            let existed = o.index(forKey: token) != nil
             var member = o[token] ?? .null
-            o[token] = .null
-            try member.update(at: rest, pointer: pointer, body)
+            if existed { o[token] = .null }  // keep `member` uniquely referenced
+            do {
+                try member.update(at: rest, pointer: pointer, body)
+            } catch {
+                if existed { o[token] = member }
+                self = .object(o)
+                throw error
+            }
             o[token] = member
+            self = .object(o)
         case .array(var a):
             if token == "-" && rest.isEmpty {
                 var member = Value.null

@@ -121,7 +121,7 @@ struct JSONReader {
         let n = word.utf8CodeUnitCount
         guard i + n <= bytes.count else { throw error("expected '\(word)'") }
         for k in 0..<n where bytes[i + k] != word.utf8Start[k] {
-            throw error("expected '\(word)'", at: i + k)
+            throw error("expected '\(word)'")
         }
         i += n
     }

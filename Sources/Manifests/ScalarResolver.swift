@@ -224,6 +224,7 @@ enum ScalarResolver {
 
     /// Digits with separators that some YAML readers take for numbers or dates.
     private static func looksNumeric(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        if text.count == 2 && text[0] == UInt8(ascii: "<") && text[1] == UInt8(ascii: "<") { return true }  // merge key
         var sawDigit = false
         for b in text {
             switch b {
@@ -235,6 +236,6 @@ enum ScalarResolver {
             default: return false
             }
         }
-        return sawDigit || (text.count == 2 && text[0] == UInt8(ascii: "<") && text[1] == UInt8(ascii: "<"))
+        return sawDigit
     }
 }
