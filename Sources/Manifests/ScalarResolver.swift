@@ -13,6 +13,12 @@
 /// - Anything else, including timestamps and floats out of range, stays a string.
 enum ScalarResolver {
     static func resolvePlain(_ text: UnsafeBufferPointer<UInt8>) -> Value {
+        nonString(text) ?? .string(String(decoding: text, as: UTF8.self))
+    }
+
+    /// What a plain scalar means when it is not a string (null, a boolean, a number); `nil` when
+    /// it is a string.
+    static func nonString(_ text: UnsafeBufferPointer<UInt8>) -> Value? {
         let n = text.count
         guard n > 0 else { return .null }
         switch text[0] {
@@ -33,7 +39,7 @@ enum ScalarResolver {
         default:
             break
         }
-        return .string(String(decoding: text, as: UTF8.self))
+        return nil
     }
 
     private static func equals(_ text: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
@@ -215,8 +221,7 @@ enum ScalarResolver {
             UInt8(ascii: "<"):
             // Quote anything that looks numeric, even where go-yaml would read a string (`1e400`,
             // `2001-12-14`), as go-yaml's writer does for timestamps and base-60 numbers.
-            if case .string = resolvePlain(text) { return looksNumeric(text) }
-            return true
+            return nonString(text) != nil || looksNumeric(text)
         default:
             return false
         }

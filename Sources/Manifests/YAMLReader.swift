@@ -88,11 +88,14 @@ private final class LibYAMLParser {
 /// Builds values from libyaml's event stream, with an explicit stack (no recursion, so deep
 /// documents cannot overflow the thread's stack).
 struct YAMLReader {
+    /// An open container. Its members live on the reader's shared stacks (``items`` or
+    /// ``entries``) from `start` on, and move into one exactly-sized array when it closes: one
+    /// allocation per container instead of one per growth step.
     private struct Frame {
         var isMapping: Bool
-        var items: [Value] = []
-        var object = ObjectValue()
-        var keys = DuplicateKeyIndex()
+        var start: Int
+        /// Key positions (relative to `start`), built once a mapping has many keys.
+        var keyIndex: [String: Int]?
         var pendingKey: String?
         var pendingKeyIsMerge = false
         var pendingKeyMark = yaml_mark_t()
@@ -101,8 +104,9 @@ struct YAMLReader {
         var anchor: String?
         var startNodes: Int
 
-        init(isMapping: Bool, anchor: String?, startNodes: Int) {
+        init(isMapping: Bool, start: Int, anchor: String?, startNodes: Int) {
             self.isMapping = isMapping
+            self.start = start
             self.anchor = anchor
             self.startNodes = startNodes
         }
@@ -112,6 +116,8 @@ struct YAMLReader {
     private let limits: ReadLimits
     private let input: UnsafeBufferPointer<UInt8>
     private var frames: [Frame] = []
+    private let items = MoveStack<Value>()
+    private let entries = MoveStack<ObjectValue.Entry>()
     private var anchors: [String: (value: Value, nodes: Int)] = [:]
     private var nodes = 0
     private var aliasNodes = 0
@@ -194,11 +200,18 @@ struct YAMLReader {
 
     // MARK: Nodes
 
+    /// Whether the open container is a mapping waiting for its next key. (Reads fields in place:
+    /// `frames.last` would copy the whole frame.)
+    private var expectsKey: Bool {
+        let top = frames.count - 1
+        return top >= 0 && frames[top].isMapping && frames[top].pendingKey == nil
+    }
+
     private mutating func startContainer(_ event: yaml_event_t) throws {
         let isMapping = event.type == YAML_MAPPING_START_EVENT
         let anchorPointer = isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
         let tagPointer = isMapping ? event.data.mapping_start.tag : event.data.sequence_start.tag
-        if let top = frames.last, top.isMapping, top.pendingKey == nil {
+        if expectsKey {
             throw syntaxError(
                 "a \(isMapping ? "mapping" : "sequence") cannot be a mapping key; Kubernetes keys are strings",
                 event.start_mark)
@@ -215,19 +228,20 @@ struct YAMLReader {
                 .limitExceeded, "nesting deeper than the limit of \(limits.maxDepth)", location: location(event.start_mark))
         }
         nodes += 1
-        frames.append(Frame(isMapping: isMapping, anchor: anchorPointer.map { String(cString: $0) }, startNodes: nodes))
+        frames.append(
+            Frame(
+                isMapping: isMapping, start: isMapping ? entries.count : items.count,
+                anchor: anchorPointer.map { String(cString: $0) }, startNodes: nodes))
     }
 
     private mutating func endContainer(_ event: yaml_event_t) throws {
-        guard var frame = frames.popLast() else { return }
+        guard let frame = frames.popLast() else { return }
         let value: Value
         if frame.isMapping {
-            value = .object(frame.object)
+            value = .object(ObjectValue(uniqueEntries: entries.popArray(from: frame.start)))
         } else {
-            value = .array(frame.items)
+            value = .array(items.popArray(from: frame.start))
         }
-        frame.items = []
-        frame.object = ObjectValue()
         if let anchor = frame.anchor {
             anchors[anchor] = (value, nodes - frame.startNodes + 1)
         }
@@ -260,7 +274,7 @@ struct YAMLReader {
             value = try resolveTagged(text, tag: String(cString: tagPointer), mark: event.start_mark)
             isMergeKey = false
         } else if s.style == YAML_PLAIN_SCALAR_STYLE {
-            value = ScalarResolver.resolvePlain(text)
+            value = ScalarResolver.nonString(text) ?? .string(String(decoding: text, as: UTF8.self))
             isMergeKey = s.length == 2 && text[0] == UInt8(ascii: "<") && text[1] == UInt8(ascii: "<")
         } else {
             value = .string(String(decoding: text, as: UTF8.self))
@@ -269,7 +283,7 @@ struct YAMLReader {
         if let anchor = s.anchor {
             anchors[String(cString: anchor)] = (value, 1)
         }
-        if let top = frames.last, top.isMapping, top.pendingKey == nil {
+        if expectsKey {
             try setKey(value, isMerge: isMergeKey, mark: event.start_mark)
         } else {
             try add(value, event.start_mark)
@@ -302,7 +316,7 @@ struct YAMLReader {
             return
         }
         if !frames[top].isMapping {
-            frames[top].items.append(value)
+            items.push(value)
             return
         }
         guard let key = frames[top].pendingKey else {
@@ -316,14 +330,38 @@ struct YAMLReader {
             try merge(value, into: top, mark: mark)
             return
         }
-        if let existing = frames[top].keys.position(of: key, in: frames[top].object) {
+        if let existing = position(of: key, in: top) {
             if frames[top].mergedKeys.remove(key) == nil && limits.rejectDuplicateKeys {
                 throw syntaxError("duplicate key '\(key)' in a mapping", frames[top].pendingKeyMark)
             }
-            frames[top].object.replaceValue(at: existing, with: value)
+            entries[existing].value = value
         } else {
-            frames[top].object.appendUnchecked(key: key, value: value)
-            frames[top].keys.appended(to: frames[top].object)
+            appendEntry(key, value, to: top)
+        }
+    }
+
+    /// The position on ``entries`` of `key` in the mapping of frame `index`, or `nil`.
+    private func position(of key: String, in index: Int) -> Int? {
+        let start = frames[index].start
+        if let keyIndex = frames[index].keyIndex { return keyIndex[key].map { start + $0 } }
+        return entries.withElements(from: start) { buffer in
+            for k in 0..<buffer.count where buffer[k].key == key { return start + k }
+            return nil
+        }
+    }
+
+    /// Appends a member to the mapping of frame `index`, indexing its keys once it grows large.
+    private mutating func appendEntry(_ key: String, _ value: Value, to index: Int) {
+        entries.push(ObjectValue.Entry(key: key, value: value))
+        let start = frames[index].start
+        let count = entries.count - start
+        if frames[index].keyIndex != nil {
+            frames[index].keyIndex?[key] = count - 1
+        } else if count >= 24 {
+            var built: [String: Int] = [:]
+            built.reserveCapacity(count * 2)
+            for k in start..<entries.count { built[entries[k].key] = k - start }
+            frames[index].keyIndex = built
         }
     }
 
@@ -346,11 +384,10 @@ struct YAMLReader {
         }
         for source in sources {
             for entry in source.entries {
-                if let existing = frames[index].keys.position(of: entry.key, in: frames[index].object) {
-                    frames[index].object.replaceValue(at: existing, with: entry.value)
+                if let existing = position(of: entry.key, in: index) {
+                    entries[existing].value = entry.value
                 } else {
-                    frames[index].object.appendUnchecked(key: entry.key, value: entry.value)
-                    frames[index].keys.appended(to: frames[index].object)
+                    appendEntry(entry.key, entry.value, to: index)
                 }
                 frames[index].mergedKeys.insert(entry.key)
             }
