@@ -1,16 +1,21 @@
 # The README's commands. Each one installs what it lacks first (scripts/setup.sh).
-.PHONY: setup test bench demo
+.PHONY: setup test bench bench-detail demo
 
 setup:
 	@scripts/setup.sh
 
+# Builds everything (library, examples, tests) and runs every test.
 test: setup
 	swift build --build-tests
 	swift test --skip-build
 
+# One line per comparison, each measured against its anchor in the same run.
 bench: setup
-	cd Benchmarks && swift package --allow-writing-to-package-directory benchmark --no-progress --format text 2>&1 | tee .bench-output.txt
-	@cd Benchmarks && grep -hE '^[a-z0-9-]+: ratio' .bench-output.txt || true
+	cd Benchmarks && swift build -c release --product bench-ratios && .build/release/bench-ratios
+
+# Full distributions (wall clock, throughput, allocations, memory) with package-benchmark.
+bench-detail: setup
+	cd Benchmarks && swift package --allow-writing-to-package-directory benchmark --no-progress
 
 demo:
 	@echo "make demo arrives with the Sync issue (gitops-sync into the embedded cluster); see README.md, Status."
