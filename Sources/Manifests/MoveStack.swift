@@ -38,12 +38,14 @@ final class MoveStack<Element> {
     }
 
     /// Moves the elements from `start` to the top into a new array, leaving `start` elements.
+    ///
+    /// (`reserveCapacity` and `append` are specialized for the element type;
+    /// `Array(unsafeUninitializedCapacity:)` looks the storage type up at run time, which cost
+    /// more than the copy itself.)
     func popArray(from start: Int) -> [Element] {
-        let n = count - start
-        let array = [Element](unsafeUninitializedCapacity: n) { buffer, initialized in
-            if let destination = buffer.baseAddress { destination.moveInitialize(from: base + start, count: n) }
-            initialized = n
-        }
+        var array: [Element] = []
+        array.reserveCapacity(count - start)
+        for k in start..<count { array.append((base + k).move()) }
         count = start
         return array
     }

@@ -90,34 +90,39 @@ private final class LibYAMLParser {
 struct YAMLReader {
     /// An open container. Its members live on the reader's shared stacks (``items`` or
     /// ``entries``) from `start` on, and move into one exactly-sized array when it closes: one
-    /// allocation per container instead of one per growth step.
+    /// allocation per container instead of one per growth step. The frame is kept small because
+    /// it is pushed and popped for every container; rarely needed state (key indexes, merged
+    /// keys, anchors) lives in side tables keyed by depth.
     private struct Frame {
         var isMapping: Bool
         var start: Int
-        /// Key positions (relative to `start`), built once a mapping has many keys.
-        var keyIndex: [String: Int]?
-        var pendingKey: String?
-        var pendingKeyIsMerge = false
-        var pendingKeyMark = yaml_mark_t()
-        /// Keys that came from a merge (`<<`) and that an explicit key may still override.
-        var mergedKeys: Set<String> = []
-        var anchor: String?
         var startNodes: Int
+        /// The parent mapping's key this container is the value of, restored when it closes.
+        var key: PendingKey?
+    }
 
-        init(isMapping: Bool, start: Int, anchor: String?, startNodes: Int) {
-            self.isMapping = isMapping
-            self.start = start
-            self.anchor = anchor
-            self.startNodes = startNodes
-        }
+    /// A mapping key read and waiting for its value.
+    private struct PendingKey {
+        var text: String
+        var isMerge: Bool
+        var mark: yaml_mark_t
     }
 
     private let source: String
     private let limits: ReadLimits
     private let input: UnsafeBufferPointer<UInt8>
     private var frames: [Frame] = []
+    /// Whether the innermost open container is a mapping (kept apart from `frames` for speed).
+    private var topIsMapping = false
+    /// The key of the innermost mapping that waits for its value.
+    private var pendingKey: PendingKey?
     private let items = MoveStack<Value>()
     private let entries = MoveStack<ObjectValue.Entry>()
+    /// Side tables by frame depth: key positions of large mappings (relative to the frame's
+    /// start), keys set by a merge that explicit keys may override, and anchors of containers.
+    private var keyIndexes: [Int: [String: Int]] = [:]
+    private var mergedKeys: [Int: Set<String>] = [:]
+    private var containerAnchors: [Int: String] = [:]
     private var anchors: [String: (value: Value, nodes: Int)] = [:]
     private var nodes = 0
     private var aliasNodes = 0
@@ -128,7 +133,7 @@ struct YAMLReader {
             throw ManifestError(
                 .limitExceeded, "\(source): input of \(bytes.count) bytes is larger than the limit of \(limits.maxBytes)")
         }
-        try UTF8Check.validate(bytes, source: source)
+        // libyaml checks UTF-8 itself; its reader errors become `invalidUTF8` with the offset.
         var reader = YAMLReader(source: source, limits: limits, input: bytes)
         return try reader.run()
     }
@@ -158,15 +163,15 @@ struct YAMLReader {
             defer { yaml_event_delete(&event) }
             switch event.type {
             case YAML_SCALAR_EVENT:
-                if documentValue == nil && frames.isEmpty { documentMark = event.start_mark }
+                if frames.isEmpty { documentMark = event.start_mark }
                 try scalar(event)
             case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
-                if documentValue == nil && frames.isEmpty { documentMark = event.start_mark }
+                if frames.isEmpty { documentMark = event.start_mark }
                 try startContainer(event)
             case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
                 try endContainer(event)
             case YAML_ALIAS_EVENT:
-                if documentValue == nil && frames.isEmpty { documentMark = event.start_mark }
+                if frames.isEmpty { documentMark = event.start_mark }
                 try alias(event)
             case YAML_DOCUMENT_START_EVENT:
                 documentValue = nil
@@ -200,12 +205,9 @@ struct YAMLReader {
 
     // MARK: Nodes
 
-    /// Whether the open container is a mapping waiting for its next key. (Reads fields in place:
-    /// `frames.last` would copy the whole frame.)
-    private var expectsKey: Bool {
-        let top = frames.count - 1
-        return top >= 0 && frames[top].isMapping && frames[top].pendingKey == nil
-    }
+    /// Whether the innermost container is a mapping waiting for its next key.
+    @inline(__always)
+    private var expectsKey: Bool { topIsMapping && pendingKey == nil }
 
     private mutating func startContainer(_ event: yaml_event_t) throws {
         let isMapping = event.type == YAML_MAPPING_START_EVENT
@@ -228,23 +230,29 @@ struct YAMLReader {
                 .limitExceeded, "nesting deeper than the limit of \(limits.maxDepth)", location: location(event.start_mark))
         }
         nodes += 1
+        if let anchorPointer { containerAnchors[frames.count] = String(cString: anchorPointer) }
         frames.append(
-            Frame(
-                isMapping: isMapping, start: isMapping ? entries.count : items.count,
-                anchor: anchorPointer.map { String(cString: $0) }, startNodes: nodes))
+            Frame(isMapping: isMapping, start: isMapping ? entries.count : items.count, startNodes: nodes, key: pendingKey))
+        pendingKey = nil
+        topIsMapping = isMapping
     }
 
     private mutating func endContainer(_ event: yaml_event_t) throws {
         guard let frame = frames.popLast() else { return }
+        let depth = frames.count
         let value: Value
         if frame.isMapping {
             value = .object(ObjectValue(uniqueEntries: entries.popArray(from: frame.start)))
+            if !keyIndexes.isEmpty { keyIndexes[depth] = nil }
+            if !mergedKeys.isEmpty { mergedKeys[depth] = nil }
         } else {
             value = .array(items.popArray(from: frame.start))
         }
-        if let anchor = frame.anchor {
+        if !containerAnchors.isEmpty, let anchor = containerAnchors.removeValue(forKey: depth) {
             anchors[anchor] = (value, nodes - frame.startNodes + 1)
         }
+        pendingKey = frame.key
+        topIsMapping = depth > 0 && frames[depth - 1].isMapping
         try add(value, event.start_mark)
     }
 
@@ -261,7 +269,12 @@ struct YAMLReader {
                 "aliases expand to more than \(limits.maxAliasExpansion) nodes (a 'billion laughs' document?)",
                 location: location(event.start_mark))
         }
-        try add(target.value, event.start_mark, isAlias: true)
+        if expectsKey {
+            guard case .string = target.value else { throw syntaxError("a mapping key must be a scalar", event.start_mark) }
+            try setKey(target.value, isMerge: false, mark: event.start_mark)
+        } else {
+            try add(target.value, event.start_mark)
+        }
     }
 
     private mutating func scalar(_ event: yaml_event_t) throws {
@@ -274,10 +287,10 @@ struct YAMLReader {
             value = try resolveTagged(text, tag: String(cString: tagPointer), mark: event.start_mark)
             isMergeKey = false
         } else if s.style == YAML_PLAIN_SCALAR_STYLE {
-            value = ScalarResolver.nonString(text) ?? .string(String(decoding: text, as: UTF8.self))
+            value = ScalarResolver.nonString(text) ?? .string(Self.string(text))
             isMergeKey = s.length == 2 && text[0] == UInt8(ascii: "<") && text[1] == UInt8(ascii: "<")
         } else {
-            value = .string(String(decoding: text, as: UTF8.self))
+            value = .string(Self.string(text))
             isMergeKey = false
         }
         if let anchor = s.anchor {
@@ -302,73 +315,73 @@ struct YAMLReader {
         case .array, .object:
             throw syntaxError("a mapping key must be a scalar", mark)
         }
-        let top = frames.count - 1
-        frames[top].pendingKey = text
-        frames[top].pendingKeyIsMerge = isMerge
-        frames[top].pendingKeyMark = mark
+        pendingKey = PendingKey(text: text, isMerge: isMerge, mark: mark)
     }
 
-    /// Adds a finished value to the open container, or makes it the document's root.
-    private mutating func add(_ value: Value, _ mark: yaml_mark_t, isAlias: Bool = false) throws {
-        let top = frames.count - 1
-        guard top >= 0 else {
+    /// A string from a scalar's bytes (libyaml has checked they are UTF-8).
+    @inline(__always)
+    private static func string(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: text.count) { buffer in
+            guard let base = text.baseAddress else { return 0 }
+            buffer.baseAddress?.initialize(from: base, count: text.count)
+            return text.count
+        }
+    }
+
+    /// Adds a finished value to the innermost container, or makes it the document's root.
+    private mutating func add(_ value: Value, _ mark: yaml_mark_t) throws {
+        guard !frames.isEmpty else {
             documentValue = value
             return
         }
-        if !frames[top].isMapping {
+        guard topIsMapping else {
             items.push(value)
             return
         }
-        guard let key = frames[top].pendingKey else {
-            // An alias used as a key.
-            guard case .string = value else { throw syntaxError("a mapping key must be a scalar", mark) }
-            try setKey(value, isMerge: false, mark: mark)
-            return
-        }
-        frames[top].pendingKey = nil
-        if frames[top].pendingKeyIsMerge {
-            try merge(value, into: top, mark: mark)
-            return
-        }
-        if let existing = position(of: key, in: top) {
-            if frames[top].mergedKeys.remove(key) == nil && limits.rejectDuplicateKeys {
-                throw syntaxError("duplicate key '\(key)' in a mapping", frames[top].pendingKeyMark)
+        guard let key = pendingKey.take() else { return }
+        let depth = frames.count - 1
+        if key.isMerge {
+            try merge(value, into: depth, mark: mark)
+        } else if let existing = position(of: key.text, in: depth) {
+            if mergedKeys[depth]?.remove(key.text) == nil && limits.rejectDuplicateKeys {
+                throw syntaxError("duplicate key '\(key.text)' in a mapping", key.mark)
             }
             entries[existing].value = value
         } else {
-            appendEntry(key, value, to: top)
+            appendEntry(key.text, value, to: depth)
         }
     }
 
-    /// The position on ``entries`` of `key` in the mapping of frame `index`, or `nil`.
-    private func position(of key: String, in index: Int) -> Int? {
-        let start = frames[index].start
-        if let keyIndex = frames[index].keyIndex { return keyIndex[key].map { start + $0 } }
+    /// The position on ``entries`` of `key` in the mapping at `depth`, or `nil`.
+    private func position(of key: String, in depth: Int) -> Int? {
+        let start = frames[depth].start
+        if !keyIndexes.isEmpty, let keyIndex = keyIndexes[depth] { return keyIndex[key].map { start + $0 } }
         return entries.withElements(from: start) { buffer in
             for k in 0..<buffer.count where buffer[k].key == key { return start + k }
             return nil
         }
     }
 
-    /// Appends a member to the mapping of frame `index`, indexing its keys once it grows large.
-    private mutating func appendEntry(_ key: String, _ value: Value, to index: Int) {
+    /// Appends a member to the mapping at `depth`, indexing its keys once it grows large.
+    private mutating func appendEntry(_ key: String, _ value: Value, to depth: Int) {
         entries.push(ObjectValue.Entry(key: key, value: value))
-        let start = frames[index].start
+        let start = frames[depth].start
         let count = entries.count - start
-        if frames[index].keyIndex != nil {
-            frames[index].keyIndex?[key] = count - 1
-        } else if count >= 24 {
+        if count < 24 { return }
+        if keyIndexes[depth] != nil {
+            keyIndexes[depth]?[key] = count - 1
+        } else {
             var built: [String: Int] = [:]
             built.reserveCapacity(count * 2)
             for k in start..<entries.count { built[entries[k].key] = k - start }
-            frames[index].keyIndex = built
+            keyIndexes[depth] = built
         }
     }
 
-    /// Merges `<<: value` into the mapping at `index` as go-yaml v2 does: the merged keys are set
+    /// Merges `<<: value` into the mapping at `depth` as go-yaml v2 does: the merged keys are set
     /// where the merge key stands, later explicit keys override them, and in a sequence of
     /// mappings the earlier mapping wins.
-    private mutating func merge(_ value: Value, into index: Int, mark: yaml_mark_t) throws {
+    private mutating func merge(_ value: Value, into depth: Int, mark: yaml_mark_t) throws {
         var sources: [ObjectValue] = []
         switch value {
         case .object(let o): sources = [o]
@@ -384,12 +397,12 @@ struct YAMLReader {
         }
         for source in sources {
             for entry in source.entries {
-                if let existing = position(of: entry.key, in: index) {
+                if let existing = position(of: entry.key, in: depth) {
                     entries[existing].value = entry.value
                 } else {
-                    appendEntry(entry.key, entry.value, to: index)
+                    appendEntry(entry.key, entry.value, to: depth)
                 }
-                frames[index].mergedKeys.insert(entry.key)
+                mergedKeys[depth, default: []].insert(entry.key)
             }
         }
     }
