@@ -4,9 +4,11 @@
 setup:
 	@scripts/setup.sh
 
-# Builds everything (library, examples, tests) and runs every test.
+# Builds everything (library, examples, tests, the benchmark ratios tool so it cannot rot) and
+# runs every test.
 test: setup
 	swift build --build-tests
+	cd Benchmarks && swift build --product bench-ratios
 	swift test --skip-build
 
 # One line per comparison, each measured against its anchor in the same run.

@@ -36,7 +36,10 @@ public struct JSONPointer: Sendable, Hashable {
                     case UInt8(ascii: "0"): bytes.append(UInt8(ascii: "~"))
                     case UInt8(ascii: "1"): bytes.append(UInt8(ascii: "/"))
                     default:
-                        throw ManifestError(.invalidPointer, "JSON pointer '\(text)' has '~' not followed by '0' or '1'")
+                        throw ManifestError(
+                            .invalidPointer,
+                            "JSON pointer '\(text)' has '~' not followed by '0' or '1'"
+                        )
                     }
                     escaped = false
                 } else if b == UInt8(ascii: "~") {
@@ -102,7 +105,10 @@ extension Value {
     /// - Throws: ``ManifestError`` when a step of the path goes through a scalar, or an array
     ///   index is not a valid index.
     public mutating func set(_ newValue: Value, at pointer: JSONPointer) throws {
-        try update(at: pointer.tokens[...], pointer: pointer) { $0 = newValue; return true }
+        try update(at: pointer.tokens[...], pointer: pointer) {
+            $0 = newValue
+            return true
+        }
     }
 
     /// Removes the value at `pointer` and returns it; `nil` when there was nothing there.
@@ -139,7 +145,9 @@ extension Value {
 
     /// Walks `tokens` (creating objects for missing keys) and lets `body` change the value there.
     private mutating func update(
-        at tokens: ArraySlice<String>, pointer: JSONPointer, _ body: (inout Value) throws -> Bool
+        at tokens: ArraySlice<String>,
+        pointer: JSONPointer,
+        _ body: (inout Value) throws -> Bool
     ) throws {
         guard let token = tokens.first else {
             _ = try body(&self)
@@ -175,7 +183,10 @@ extension Value {
                 return
             }
             guard let i = JSONPointer.arrayIndex(token), i < a.count else {
-                throw ManifestError(.invalidPointer, "'\(pointer)': '\(token)' is not an index of an array of \(a.count)")
+                throw ManifestError(
+                    .invalidPointer,
+                    "'\(pointer)': '\(token)' is not an index of an array of \(a.count)"
+                )
             }
             self = .null
             defer { self = .array(a) }

@@ -31,7 +31,8 @@ extension Value {
     ///   - source: the name used in error locations, such as a file path.
     ///   - limits: limits against hostile input.
     /// - Throws: ``ManifestError`` with the source, line and column of the first error.
-    public init(json bytes: some Collection<UInt8>, source: String = "<json>", limits: ReadLimits = ReadLimits()) throws {
+    public init(json bytes: some Collection<UInt8>, source: String = "<json>", limits: ReadLimits = ReadLimits()) throws
+    {
         if let value = try bytes.withContiguousStorageIfAvailable({
             try JSONReader.read($0, source: source, limits: limits)
         }) {
@@ -60,7 +61,9 @@ struct JSONReader {
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ReadLimits) throws -> Value {
         guard bytes.count <= limits.maxBytes else {
             throw ManifestError(
-                .limitExceeded, "\(source): input of \(bytes.count) bytes is larger than the limit of \(limits.maxBytes)")
+                .limitExceeded,
+                "\(source): input of \(bytes.count) bytes is larger than the limit of \(limits.maxBytes)"
+            )
         }
         try UTF8Check.validate(bytes, source: source)
         var reader = JSONReader(bytes: bytes, source: source, limits: limits)
@@ -110,9 +113,15 @@ struct JSONReader {
         case UInt8(ascii: "{"): return try readObject()
         case UInt8(ascii: "["): return try readArray()
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try readNumber()
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         default: throw error("expected a value, found \(describeHere())")
         }
     }
@@ -130,8 +139,10 @@ struct JSONReader {
         depth += 1
         if depth > limits.maxDepth {
             throw ManifestError(
-                .limitExceeded, "nesting deeper than the limit of \(limits.maxDepth)",
-                location: TextPosition.locate(i, in: bytes, source: source))
+                .limitExceeded,
+                "nesting deeper than the limit of \(limits.maxDepth)",
+                location: TextPosition.locate(i, in: bytes, source: source)
+            )
         }
     }
 
@@ -226,7 +237,9 @@ struct JSONReader {
                 return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<j]), as: UTF8.self)
             }
             if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { throw error("control character 0x\(String(b, radix: 16)) in a string; write it escaped", at: j) }
+            if b < 0x20 {
+                throw error("control character 0x\(String(b, radix: 16)) in a string; write it escaped", at: j)
+            }
             j += 1
         }
         guard j < n else { throw error("unterminated string", at: i) }
@@ -238,7 +251,9 @@ struct JSONReader {
                 i = j + 1
                 return String(decoding: scratch, as: UTF8.self)
             }
-            if b < 0x20 { throw error("control character 0x\(String(b, radix: 16)) in a string; write it escaped", at: j) }
+            if b < 0x20 {
+                throw error("control character 0x\(String(b, radix: 16)) in a string; write it escaped", at: j)
+            }
             if b != UInt8(ascii: "\\") {
                 scratch.append(b)
                 j += 1
@@ -449,9 +464,18 @@ enum UTF8Check {
             var minimum: UInt32
             var scalar: UInt32
             switch b {
-            case 0xC2...0xDF: length = 2; minimum = 0x80; scalar = UInt32(b & 0x1F)
-            case 0xE0...0xEF: length = 3; minimum = 0x800; scalar = UInt32(b & 0x0F)
-            case 0xF0...0xF4: length = 4; minimum = 0x10000; scalar = UInt32(b & 0x07)
+            case 0xC2...0xDF:
+                length = 2
+                minimum = 0x80
+                scalar = UInt32(b & 0x1F)
+            case 0xE0...0xEF:
+                length = 3
+                minimum = 0x800
+                scalar = UInt32(b & 0x0F)
+            case 0xF0...0xF4:
+                length = 4
+                minimum = 0x10000
+                scalar = UInt32(b & 0x07)
             default: throw invalid(at: k, in: bytes, source: source)
             }
             guard k + length <= n else { throw invalid(at: k, in: bytes, source: source) }
@@ -470,7 +494,9 @@ enum UTF8Check {
 
     private static func invalid(at offset: Int, in bytes: UnsafeBufferPointer<UInt8>, source: String) -> ManifestError {
         ManifestError(
-            .invalidUTF8, "invalid UTF-8 (byte 0x\(String(bytes[offset], radix: 16, uppercase: true)))",
-            location: TextPosition.locate(offset, in: bytes, source: source))
+            .invalidUTF8,
+            "invalid UTF-8 (byte 0x\(String(bytes[offset], radix: 16, uppercase: true)))",
+            location: TextPosition.locate(offset, in: bytes, source: source)
+        )
     }
 }

@@ -133,10 +133,18 @@ enum ScalarResolver {
         var firstDigit = k
         if text[k] == UInt8(ascii: "0"), k + 1 < n {
             switch text[k + 1] {
-            case UInt8(ascii: "x"), UInt8(ascii: "X"): base = 16; firstDigit = k + 2
-            case UInt8(ascii: "o"), UInt8(ascii: "O"): base = 8; firstDigit = k + 2
-            case UInt8(ascii: "b"), UInt8(ascii: "B"): base = 2; firstDigit = k + 2
-            default: base = 8; firstDigit = k + 1
+            case UInt8(ascii: "x"), UInt8(ascii: "X"):
+                base = 16
+                firstDigit = k + 2
+            case UInt8(ascii: "o"), UInt8(ascii: "O"):
+                base = 8
+                firstDigit = k + 2
+            case UInt8(ascii: "b"), UInt8(ascii: "B"):
+                base = 2
+                firstDigit = k + 2
+            default:
+                base = 8
+                firstDigit = k + 1
             }
         }
         if firstDigit < n, let magnitude = parseMagnitude(text[firstDigit...], base: base) {

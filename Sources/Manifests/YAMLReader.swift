@@ -30,7 +30,9 @@ public enum YAML {
     ///   - limits: limits against hostile input.
     /// - Throws: ``ManifestError`` naming the source, line and column of the first error.
     public static func documents(
-        _ bytes: some Collection<UInt8>, source: String = "<yaml>", limits: ReadLimits = ReadLimits()
+        _ bytes: some Collection<UInt8>,
+        source: String = "<yaml>",
+        limits: ReadLimits = ReadLimits()
     ) throws -> [YAMLDocument] {
         if let docs = try bytes.withContiguousStorageIfAvailable({
             try YAMLReader.read($0, source: source, limits: limits)
@@ -44,7 +46,9 @@ public enum YAML {
     ///
     /// - Throws: ``ManifestError`` naming the source, line and column of the first error.
     public static func documents(
-        _ text: String, source: String = "<yaml>", limits: ReadLimits = ReadLimits()
+        _ text: String,
+        source: String = "<yaml>",
+        limits: ReadLimits = ReadLimits()
     ) throws -> [YAMLDocument] {
         var text = text
         return try text.withUTF8 { try YAMLReader.read($0, source: source, limits: limits) }
@@ -59,7 +63,10 @@ extension Value {
         let docs = try YAML.documents(text, source: source, limits: limits)
         guard docs.count <= 1 else {
             throw ManifestError(
-                .yamlSyntax, "expected one YAML document, found \(docs.count)", location: docs[1].location)
+                .yamlSyntax,
+                "expected one YAML document, found \(docs.count)",
+                location: docs[1].location
+            )
         }
         self = docs.first?.value ?? .null
     }
@@ -131,7 +138,9 @@ struct YAMLReader {
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ReadLimits) throws -> [YAMLDocument] {
         guard bytes.count <= limits.maxBytes else {
             throw ManifestError(
-                .limitExceeded, "\(source): input of \(bytes.count) bytes is larger than the limit of \(limits.maxBytes)")
+                .limitExceeded,
+                "\(source): input of \(bytes.count) bytes is larger than the limit of \(limits.maxBytes)"
+            )
         }
         // libyaml checks UTF-8 itself; its reader errors become `invalidUTF8` with the offset.
         var reader = YAMLReader(source: source, limits: limits, input: bytes)
@@ -192,13 +201,16 @@ struct YAMLReader {
         var message = p.problem.map { String(cString: $0) } ?? "unknown YAML error"
         if p.error == YAML_MEMORY_ERROR { message = "libyaml ran out of memory" }
         if let context = p.context {
-            message += " (\(String(cString: context)) at line \(p.context_mark.line + 1), column \(p.context_mark.column + 1))"
+            message +=
+                " (\(String(cString: context)) at line \(p.context_mark.line + 1), column \(p.context_mark.column + 1))"
         }
         if p.error == YAML_READER_ERROR {
             // Reader errors report a byte offset rather than a mark.
             return ManifestError(
-                .invalidUTF8, message,
-                location: TextPosition.locate(Int(p.problem_offset), in: input, source: source))
+                .invalidUTF8,
+                message,
+                location: TextPosition.locate(Int(p.problem_offset), in: input, source: source)
+            )
         }
         return ManifestError(.yamlSyntax, message, location: location(p.problem_mark))
     }
@@ -216,23 +228,36 @@ struct YAMLReader {
         if expectsKey {
             throw syntaxError(
                 "a \(isMapping ? "mapping" : "sequence") cannot be a mapping key; Kubernetes keys are strings",
-                event.start_mark)
+                event.start_mark
+            )
         }
         if let tagPointer {
             let tag = String(cString: tagPointer)
             let expected = isMapping ? "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq"
             if tag.hasPrefix("tag:yaml.org,2002:") && tag != expected {
-                throw syntaxError("cannot read a \(isMapping ? "mapping" : "sequence") as \(Self.shortTag(tag))", event.start_mark)
+                throw syntaxError(
+                    "cannot read a \(isMapping ? "mapping" : "sequence") as \(Self.shortTag(tag))",
+                    event.start_mark
+                )
             }
         }
         guard frames.count < limits.maxDepth else {
             throw ManifestError(
-                .limitExceeded, "nesting deeper than the limit of \(limits.maxDepth)", location: location(event.start_mark))
+                .limitExceeded,
+                "nesting deeper than the limit of \(limits.maxDepth)",
+                location: location(event.start_mark)
+            )
         }
         nodes += 1
         if let anchorPointer { containerAnchors[frames.count] = String(cString: anchorPointer) }
         frames.append(
-            Frame(isMapping: isMapping, start: isMapping ? entries.count : items.count, startNodes: nodes, key: pendingKey))
+            Frame(
+                isMapping: isMapping,
+                start: isMapping ? entries.count : items.count,
+                startNodes: nodes,
+                key: pendingKey
+            )
+        )
         pendingKey = nil
         topIsMapping = isMapping
     }
@@ -259,7 +284,10 @@ struct YAMLReader {
     private mutating func alias(_ event: yaml_event_t) throws {
         let name = String(cString: event.data.alias.anchor)
         guard let target = anchors[name] else {
-            throw syntaxError("unknown anchor '\(name)' (an alias must follow its anchor, outside it)", event.start_mark)
+            throw syntaxError(
+                "unknown anchor '\(name)' (an alias must follow its anchor, outside it)",
+                event.start_mark
+            )
         }
         aliasNodes += target.nodes
         nodes += target.nodes
@@ -267,10 +295,13 @@ struct YAMLReader {
             throw ManifestError(
                 .limitExceeded,
                 "aliases expand to more than \(limits.maxAliasExpansion) nodes (a 'billion laughs' document?)",
-                location: location(event.start_mark))
+                location: location(event.start_mark)
+            )
         }
         if expectsKey {
-            guard case .string = target.value else { throw syntaxError("a mapping key must be a scalar", event.start_mark) }
+            guard case .string = target.value else {
+                throw syntaxError("a mapping key must be a scalar", event.start_mark)
+            }
             try setKey(target.value, isMerge: false, mark: event.start_mark)
         } else {
             try add(target.value, event.start_mark)
@@ -459,7 +490,9 @@ enum Base64 {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): v = b - UInt8(ascii: "0") + 52
             case UInt8(ascii: "+"): v = 62
             case UInt8(ascii: "/"): v = 63
-            case UInt8(ascii: "="): padding += 1; continue
+            case UInt8(ascii: "="):
+                padding += 1
+                continue
             case 0x20, 0x0A, 0x0D, 0x09: continue
             default: return nil
             }

@@ -169,7 +169,8 @@ struct YAMLWriter {
                 UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "#"), UInt8(ascii: "&"),
                 UInt8(ascii: "*"), UInt8(ascii: "!"), UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "'"),
                 UInt8(ascii: "\""), UInt8(ascii: "%"), UInt8(ascii: "@"), UInt8(ascii: "`"), UInt8(ascii: " "):
-                plainSafe = s[0] == UInt8(ascii: "-") && n > 1 && s[1] != UInt8(ascii: " ")
+                plainSafe =
+                    s[0] == UInt8(ascii: "-") && n > 1 && s[1] != UInt8(ascii: " ")
                     && !(n >= 3 && s[1] == UInt8(ascii: "-") && s[2] == UInt8(ascii: "-"))
             default: break
             }
@@ -186,11 +187,14 @@ struct YAMLWriter {
         var scalar: UInt32
         var length: Int
         if b < 0xE0 {
-            scalar = UInt32(b & 0x1F); length = 2
+            scalar = UInt32(b & 0x1F)
+            length = 2
         } else if b < 0xF0 {
-            scalar = UInt32(b & 0x0F); length = 3
+            scalar = UInt32(b & 0x0F)
+            length = 3
         } else {
-            scalar = UInt32(b & 0x07); length = 4
+            scalar = UInt32(b & 0x07)
+            length = 4
         }
         guard k + length <= s.count else { return true }
         for m in 1..<length { scalar = scalar << 6 | UInt32(s[k + m] & 0x3F) }
@@ -253,8 +257,14 @@ struct YAMLWriter {
             case 0x80...0xFF where Self.isNonPrintable(s, at: k):
                 var scalar: UInt32 = 0
                 var length = 2
-                if b < 0xE0 { scalar = UInt32(b & 0x1F) } else if b < 0xF0 { scalar = UInt32(b & 0x0F); length = 3 } else {
-                    scalar = UInt32(b & 0x07); length = 4
+                if b < 0xE0 {
+                    scalar = UInt32(b & 0x1F)
+                } else if b < 0xF0 {
+                    scalar = UInt32(b & 0x0F)
+                    length = 3
+                } else {
+                    scalar = UInt32(b & 0x07)
+                    length = 4
                 }
                 length = min(length, s.count - k)
                 for m in 1..<length { scalar = scalar << 6 | UInt32(s[k + m] & 0x3F) }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Manifests
 
 @Suite struct JSONTests {
@@ -23,7 +24,7 @@ import Testing
     @Test func bigNumbers() throws {
         #expect(try Value(json: "9223372036854775807") == .int(.max))
         #expect(try Value(json: "-9223372036854775808") == .int(.min))
-        #expect(try Value(json: "9223372036854775808") == .double(9223372036854775808))
+        #expect(try Value(json: "9223372036854775808") == .double(9_223_372_036_854_775_808))
         var strict = ReadLimits()
         strict.rejectBigIntegers = true
         #expect(throws: ManifestError.self) { try Value(json: "99999999999999999999", limits: strict) }
@@ -70,7 +71,9 @@ import Testing
         var small = ReadLimits()
         small.maxBytes = 4
         #expect { try Value(json: "[1,2,3]", limits: small) } throws: { ($0 as? ManifestError)?.code == .limitExceeded }
-        #expect { try Value(json: #"{"a":1,"a":2}"#) } throws: { ($0 as? ManifestError)?.message.contains("duplicate key") == true }
+        #expect { try Value(json: #"{"a":1,"a":2}"#) } throws: {
+            ($0 as? ManifestError)?.message.contains("duplicate key") == true
+        }
         var lenient = ReadLimits()
         lenient.rejectDuplicateKeys = false
         #expect(try Value(json: #"{"a":1,"b":0,"a":2}"#, limits: lenient) == ["a": 2, "b": 0])
@@ -86,20 +89,25 @@ import Testing
     @Test func writesCompactAndIndented() throws {
         let v: Value = ["a": [1, 2.5, "x\n\"", nil, true], "b": [:], "c": []]
         #expect(try v.jsonString() == #"{"a":[1,2.5,"x\n\"",null,true],"b":{},"c":[]}"#)
-        #expect(try v.jsonString(JSONWriteOptions(indent: 2)) == """
-            {
-              "a": [
-                1,
-                2.5,
-                "x\\n\\"",
-                null,
-                true
-              ],
-              "b": {},
-              "c": []
-            }
-            """)
-        #expect(try Value.string("<a&b>\u{1}").jsonString(JSONWriteOptions(escapeHTML: true)) == #""\u003ca\u0026b\u003e\u0001""#)
+        #expect(
+            try v.jsonString(JSONWriteOptions(indent: 2)) == """
+                {
+                  "a": [
+                    1,
+                    2.5,
+                    "x\\n\\"",
+                    null,
+                    true
+                  ],
+                  "b": {},
+                  "c": []
+                }
+                """
+        )
+        #expect(
+            try Value.string("<a&b>\u{1}").jsonString(JSONWriteOptions(escapeHTML: true))
+                == #""\u003ca\u0026b\u003e\u0001""#
+        )
         #expect(throws: ManifestError.self) { try Value.double(.infinity).jsonString() }
         #expect(try Value.double(2).jsonString() == "2")
         #expect(try Value.double(1e-7).jsonString() == "1e-07")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Manifests
 
 @Suite struct KubeObjectTests {
@@ -20,7 +21,9 @@ import Testing
     }
 
     @Test func editingMetadataKeepsOtherFields() throws {
-        var object = try KubeObject(Value(yaml: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {x: \"1\"}\ndata: {k: v}\n"))
+        var object = try KubeObject(
+            Value(yaml: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {x: \"1\"}\ndata: {k: v}\n")
+        )
         object.namespace = "ns"
         object.setLabel("y", to: "2")
         object.setAnnotation("note", to: "hello")
@@ -48,27 +51,35 @@ import Testing
         #expect(GroupVersionKind(apiVersion: "example.com/v1alpha1", kind: "Widget").group == "example.com")
     }
 
-    @Test(arguments: [
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n", nil),
-        ("kind: ConfigMap\nmetadata: {name: a}\n", "/apiVersion"),
-        ("apiVersion: v1\nmetadata: {name: a}\n", "/kind"),
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", "/metadata/name"),
-        ("apiVersion: v1\nkind: ConfigMap\n", "/metadata"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {generateName: web-}\n", nil),
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Upper}\n", "/metadata/name"),
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a.b-c}\n", nil),
-        ("apiVersion: v1\nkind: Namespace\nmetadata: {name: a.b}\n", "/metadata/name"),
-        ("apiVersion: v1\nkind: Service\nmetadata: {name: 1web}\n", "/metadata/name"),
-        ("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: \"system:view\"}\n", nil),
-        ("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: Any_Name}\n", nil),
-        ("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: a/b}\n", "/metadata/name"),
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: Bad_NS}\n", "/metadata/namespace"),
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {app: yes}}\n", "/metadata/labels/app"),
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {app: -bad}}\n", "/metadata/labels/app"),
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {example.com/app: ok}}\n", nil),
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {Bad_Prefix/app: ok}}\n", "/metadata/labels"),
-        ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, annotations: {note: 3}}\n", "/metadata/annotations/note"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n", nil),
+            ("kind: ConfigMap\nmetadata: {name: a}\n", "/apiVersion"),
+            ("apiVersion: v1\nmetadata: {name: a}\n", "/kind"),
+            ("apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n", "/metadata/name"),
+            ("apiVersion: v1\nkind: ConfigMap\n", "/metadata"),
+            ("apiVersion: v1\nkind: Pod\nmetadata: {generateName: web-}\n", nil),
+            ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Upper}\n", "/metadata/name"),
+            ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a.b-c}\n", nil),
+            ("apiVersion: v1\nkind: Namespace\nmetadata: {name: a.b}\n", "/metadata/name"),
+            ("apiVersion: v1\nkind: Service\nmetadata: {name: 1web}\n", "/metadata/name"),
+            ("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: \"system:view\"}\n", nil),
+            ("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: Any_Name}\n", nil),
+            ("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: a/b}\n", "/metadata/name"),
+            ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: Bad_NS}\n", "/metadata/namespace"),
+            ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {app: yes}}\n", "/metadata/labels/app"),
+            ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {app: -bad}}\n", "/metadata/labels/app"),
+            ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {example.com/app: ok}}\n", nil),
+            (
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {Bad_Prefix/app: ok}}\n",
+                "/metadata/labels"
+            ),
+            (
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, annotations: {note: 3}}\n",
+                "/metadata/annotations/note"
+            ),
+        ] as [(String, String?)]
+    )
     func validation(yaml: String, failingField: String?) throws {
         let object = try KubeObject(Value(yaml: yaml))
         let errors = object.validationErrors(at: SourceLocation(source: "v.yaml", line: 1, column: 1))

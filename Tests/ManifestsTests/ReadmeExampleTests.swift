@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Manifests
+import Testing
 
 // BEGIN README EXAMPLE
 /// The replica count of every Deployment under `directory`, skipping test fixtures.

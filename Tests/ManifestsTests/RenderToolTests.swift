@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Manifests
 
 /// The `gitops-render` example, run as a user runs it.
@@ -53,6 +54,8 @@ func runTool(_ name: String, _ arguments: [String]) throws -> ToolResult {
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return ToolResult(
-        status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-        stderr: String(decoding: stderr, as: UTF8.self))
+        status: process.terminationStatus,
+        stdout: String(decoding: stdout, as: UTF8.self),
+        stderr: String(decoding: stderr, as: UTF8.self)
+    )
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Manifests
 
 @Suite struct ValueTests {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Manifests
 
 @Suite struct YAMLWriterTests {
@@ -6,38 +7,42 @@ import Testing
         let v: Value = [
             "apiVersion": "v1", "kind": "Pod",
             "metadata": ["name": "web", "labels": ["app": "web"]],
-            "spec": ["containers": [["name": "app", "args": ["--port", "8080"], "ports": [["containerPort": 80]]]],
-                     "volumes": [], "nodeSelector": [:]],
+            "spec": [
+                "containers": [["name": "app", "args": ["--port", "8080"], "ports": [["containerPort": 80]]]],
+                "volumes": [], "nodeSelector": [:],
+            ],
             "data": ["script": "echo one\necho two\n"],
             "matrix": [[1, 2], [3]],
         ]
-        #expect(v.yamlString() == """
-            apiVersion: v1
-            kind: Pod
-            metadata:
-              name: web
-              labels:
-                app: web
-            spec:
-              containers:
-              - name: app
-                args:
-                - --port
-                - "8080"
-                ports:
-                - containerPort: 80
-              volumes: []
-              nodeSelector: {}
-            data:
-              script: |
-                echo one
-                echo two
-            matrix:
-            - - 1
-              - 2
-            - - 3
+        #expect(
+            v.yamlString() == """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: web
+                  labels:
+                    app: web
+                spec:
+                  containers:
+                  - name: app
+                    args:
+                    - --port
+                    - "8080"
+                    ports:
+                    - containerPort: 80
+                  volumes: []
+                  nodeSelector: {}
+                data:
+                  script: |
+                    echo one
+                    echo two
+                matrix:
+                - - 1
+                  - 2
+                - - 3
 
-            """)
+                """
+        )
     }
 
     /// Strings that must be quoted, or written as blocks, to read back the same.

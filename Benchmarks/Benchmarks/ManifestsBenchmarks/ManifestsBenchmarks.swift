@@ -6,7 +6,11 @@ import Foundation
 import Manifests
 
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident], maxDuration: .seconds(5), maxIterations: 20)
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
+        maxDuration: .seconds(5),
+        maxIterations: 20
+    )
     let objects = Corpus.objects()
     let yaml = Corpus.yaml(objects)
     let json = Corpus.jsonList(objects)

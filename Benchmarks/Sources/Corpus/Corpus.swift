@@ -7,7 +7,7 @@ public enum Corpus {
     struct Random {
         var state: UInt64
         mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return state >> 33
         }
         mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
@@ -53,8 +53,10 @@ public enum Corpus {
     }
 
     static func labels(_ name: String, _ random: inout Random) -> Value {
-        ["app.kubernetes.io/name": .string(name), "app.kubernetes.io/part-of": .string(random.word()),
-         "tier": .string(random.pick(["frontend", "backend", "data"]))]
+        [
+            "app.kubernetes.io/name": .string(name), "app.kubernetes.io/part-of": .string(random.word()),
+            "tier": .string(random.pick(["frontend", "backend", "data"])),
+        ]
     }
 
     static func deployment(_ n: Int, _ random: inout Random) -> Value {
@@ -63,26 +65,46 @@ public enum Corpus {
         for c in 0..<random.int(1...3) {
             var env: [Value] = []
             for e in 0..<random.int(2...8) {
-                env.append(["name": .string("\(random.word().uppercased())_SETTING_\(e)"), "value": .string("value-\(random.next() % 10_000)")])
+                env.append([
+                    "name": .string("\(random.word().uppercased())_SETTING_\(e)"),
+                    "value": .string("value-\(random.next() % 10_000)"),
+                ])
             }
             env.append(["name": "POD_IP", "valueFrom": ["fieldRef": ["fieldPath": "status.podIP"]]])
             containers.append([
                 "name": .string(c == 0 ? "app" : "sidecar-\(c)"),
-                "image": .string("registry.example.com/\(random.word())/\(random.word()):1.\(random.int(0...40)).\(random.int(0...9))"),
+                "image": .string(
+                    "registry.example.com/\(random.word())/\(random.word()):1.\(random.int(0...40)).\(random.int(0...9))"
+                ),
                 "args": ["--port=8080", .string("--log-level=\(random.pick(["info", "debug", "warn"]))")],
-                "ports": [["name": "http", "containerPort": 8080, "protocol": "TCP"], ["name": "metrics", "containerPort": 9090, "protocol": "TCP"]],
+                "ports": [
+                    ["name": "http", "containerPort": 8080, "protocol": "TCP"],
+                    ["name": "metrics", "containerPort": 9090, "protocol": "TCP"],
+                ],
                 "env": .array(env),
-                "resources": ["requests": ["cpu": .string("\(random.int(1...9) * 100)m"), "memory": .string("\(random.int(1...8) * 128)Mi")],
-                              "limits": ["cpu": .string("\(random.int(1...4))"), "memory": .string("\(random.int(1...4))Gi")]],
-                "livenessProbe": ["httpGet": ["path": "/healthz", "port": 8080], "initialDelaySeconds": 10, "periodSeconds": 10],
+                "resources": [
+                    "requests": [
+                        "cpu": .string("\(random.int(1...9) * 100)m"),
+                        "memory": .string("\(random.int(1...8) * 128)Mi"),
+                    ],
+                    "limits": ["cpu": .string("\(random.int(1...4))"), "memory": .string("\(random.int(1...4))Gi")],
+                ],
+                "livenessProbe": [
+                    "httpGet": ["path": "/healthz", "port": 8080], "initialDelaySeconds": 10, "periodSeconds": 10,
+                ],
                 "readinessProbe": ["httpGet": ["path": "/ready", "port": "http"], "failureThreshold": 3],
-                "volumeMounts": [["name": "config", "mountPath": "/etc/app", "readOnly": true], ["name": "data", "mountPath": "/var/lib/app"]],
+                "volumeMounts": [
+                    ["name": "config", "mountPath": "/etc/app", "readOnly": true],
+                    ["name": "data", "mountPath": "/var/lib/app"],
+                ],
             ])
         }
         return [
             "apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": ["name": .string(name), "namespace": .string("team-\(n % 17)"), "labels": labels(name, &random),
-                         "annotations": ["deployment.kubernetes.io/revision": .string("\(random.int(1...30))")]],
+            "metadata": [
+                "name": .string(name), "namespace": .string("team-\(n % 17)"), "labels": labels(name, &random),
+                "annotations": ["deployment.kubernetes.io/revision": .string("\(random.int(1...30))")],
+            ],
             "spec": [
                 "replicas": .int(Int64(random.int(1...6))),
                 "selector": ["matchLabels": ["app.kubernetes.io/name": .string(name)]],
@@ -91,7 +113,10 @@ public enum Corpus {
                     "metadata": ["labels": labels(name, &random)],
                     "spec": [
                         "serviceAccountName": .string(name), "containers": .array(containers),
-                        "volumes": [["name": "config", "configMap": ["name": .string("\(name)-config")]], ["name": "data", "emptyDir": [:]]],
+                        "volumes": [
+                            ["name": "config", "configMap": ["name": .string("\(name)-config")]],
+                            ["name": "data", "emptyDir": [:]],
+                        ],
                         "terminationGracePeriodSeconds": 30,
                     ],
                 ],
@@ -103,10 +128,14 @@ public enum Corpus {
         let name = "\(random.word())-\(n)"
         return [
             "apiVersion": "v1", "kind": "Service",
-            "metadata": ["name": .string(name), "namespace": .string("team-\(n % 17)"), "labels": labels(name, &random)],
-            "spec": ["type": .string(random.pick(["ClusterIP", "ClusterIP", "LoadBalancer"])),
-                     "selector": ["app.kubernetes.io/name": .string(name)],
-                     "ports": [["name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"]]],
+            "metadata": [
+                "name": .string(name), "namespace": .string("team-\(n % 17)"), "labels": labels(name, &random),
+            ],
+            "spec": [
+                "type": .string(random.pick(["ClusterIP", "ClusterIP", "LoadBalancer"])),
+                "selector": ["app.kubernetes.io/name": .string(name)],
+                "ports": [["name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"]],
+            ],
         ]
     }
 
@@ -119,7 +148,9 @@ public enum Corpus {
         return [
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": ["name": .string(name), "namespace": .string("team-\(n % 17)")],
-            "data": ["app.properties": .string(lines), "LOG_LEVEL": "info", "FEATURE_FLAGS": "a,b,c", "enabled": "true"],
+            "data": [
+                "app.properties": .string(lines), "LOG_LEVEL": "info", "FEATURE_FLAGS": "a,b,c", "enabled": "true",
+            ],
         ]
     }
 
@@ -127,12 +158,27 @@ public enum Corpus {
         let name = "\(random.word())-\(n)"
         return [
             "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-            "metadata": ["name": .string(name), "namespace": .string("team-\(n % 17)"),
-                         "annotations": ["nginx.ingress.kubernetes.io/rewrite-target": "/"]],
-            "spec": ["ingressClassName": "nginx",
-                     "tls": [["hosts": [.string("\(name).example.com")], "secretName": .string("\(name)-tls")]],
-                     "rules": [["host": .string("\(name).example.com"), "http": ["paths": [
-                        ["path": "/", "pathType": "Prefix", "backend": ["service": ["name": .string(name), "port": ["number": 80]]]]]]]]],
+            "metadata": [
+                "name": .string(name), "namespace": .string("team-\(n % 17)"),
+                "annotations": ["nginx.ingress.kubernetes.io/rewrite-target": "/"],
+            ],
+            "spec": [
+                "ingressClassName": "nginx",
+                "tls": [["hosts": [.string("\(name).example.com")], "secretName": .string("\(name)-tls")]],
+                "rules": [
+                    [
+                        "host": .string("\(name).example.com"),
+                        "http": [
+                            "paths": [
+                                [
+                                    "path": "/", "pathType": "Prefix",
+                                    "backend": ["service": ["name": .string(name), "port": ["number": 80]]],
+                                ]
+                            ]
+                        ],
+                    ]
+                ],
+            ],
         ]
     }
 
@@ -140,9 +186,11 @@ public enum Corpus {
         [
             "apiVersion": "example.com/v1", "kind": "Widget",
             "metadata": ["name": .string("widget-\(n)"), "namespace": .string("team-\(n % 17)")],
-            "spec": ["size": .int(Int64(random.int(1...100))), "color": .string(random.pick(["red", "green", "blue"])),
-                     "ratio": .double(Double(random.int(1...999)) / 8), "enabled": .bool(random.int(0...1) == 1),
-                     "tags": [.string(random.word()), .string(random.word())]],
+            "spec": [
+                "size": .int(Int64(random.int(1...100))), "color": .string(random.pick(["red", "green", "blue"])),
+                "ratio": .double(Double(random.int(1...999)) / 8), "enabled": .bool(random.int(0...1) == 1),
+                "tags": [.string(random.word()), .string(random.word())],
+            ],
         ]
     }
 }

@@ -18,7 +18,11 @@ enum Measure {
     }
 
     /// Times `ours` and `anchor` alternately and returns the best seconds of each.
-    static func pair<A, B>(rounds: Int, ours: () throws -> A, anchor: () throws -> B) rethrows -> (ours: Double, anchor: Double) {
+    static func pair<A, B>(
+        rounds: Int,
+        ours: () throws -> A,
+        anchor: () throws -> B
+    ) rethrows -> (ours: Double, anchor: Double) {
         var bestOurs = Double.infinity
         var bestAnchor = Double.infinity
         for _ in 0..<rounds {

@@ -7,7 +7,8 @@ import Manifests
 struct GitOpsRender: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gitops-render",
-        abstract: "Render a directory of Kubernetes manifests (.yaml, .yml, .json).")
+        abstract: "Render a directory of Kubernetes manifests (.yaml, .yml, .json)."
+    )
 
     enum Format: String, ExpressibleByArgument { case yaml, json }
 
@@ -31,7 +32,8 @@ struct GitOpsRender: AsyncParsableCommand {
             let renderer = DirectoryRenderer(
                 recursive: !noRecursive,
                 include: try include.map(GlobPattern.init),
-                exclude: try exclude.map(GlobPattern.init))
+                exclude: try exclude.map(GlobPattern.init)
+            )
             let objects = try await renderer.render(RenderInput(directory: directory))
             switch output {
             case .yaml:
