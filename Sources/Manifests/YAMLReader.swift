@@ -221,7 +221,8 @@ struct YAMLReader {
     @inline(__always)
     private var expectsKey: Bool { topIsMapping && pendingKey == nil }
 
-    private mutating func startContainer(_ event: yaml_event_t) throws {
+    @inline(__always)
+    private mutating func startContainer(_ event: borrowing yaml_event_t) throws {
         let isMapping = event.type == YAML_MAPPING_START_EVENT
         let anchorPointer = isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
         let tagPointer = isMapping ? event.data.mapping_start.tag : event.data.sequence_start.tag
@@ -262,7 +263,8 @@ struct YAMLReader {
         topIsMapping = isMapping
     }
 
-    private mutating func endContainer(_ event: yaml_event_t) throws {
+    @inline(__always)
+    private mutating func endContainer(_ event: borrowing yaml_event_t) throws {
         guard let frame = frames.popLast() else { return }
         let depth = frames.count
         let value: Value
@@ -281,7 +283,8 @@ struct YAMLReader {
         try add(value, event.start_mark)
     }
 
-    private mutating func alias(_ event: yaml_event_t) throws {
+    @inline(__always)
+    private mutating func alias(_ event: borrowing yaml_event_t) throws {
         let name = String(cString: event.data.alias.anchor)
         guard let target = anchors[name] else {
             throw syntaxError(
@@ -308,7 +311,8 @@ struct YAMLReader {
         }
     }
 
-    private mutating func scalar(_ event: yaml_event_t) throws {
+    @inline(__always)
+    private mutating func scalar(_ event: borrowing yaml_event_t) throws {
         let s = event.data.scalar
         let text = UnsafeBufferPointer(start: s.value, count: s.length)
         nodes += 1

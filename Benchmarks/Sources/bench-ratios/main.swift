@@ -11,9 +11,7 @@ let objects = Corpus.objects()
 let yaml = Corpus.yaml(objects)
 let json = Corpus.jsonList(objects)
 let mb = 1_000_000.0
-print(
-    "corpus: \(objects.count) objects, YAML \(Measure.figure(Double(yaml.count) / mb)) MB, JSON \(Measure.figure(Double(json.count) / mb)) MB"
-)
+print("corpus: \(objects.count) objects, YAML \(Measure.figure(Double(yaml.count) / mb)) MB, JSON \(Measure.figure(Double(json.count) / mb)) MB")
 
 /// Bare libyaml event scanning of the same bytes: the floor any libyaml-based reader stands on.
 func scanEvents(_ bytes: [UInt8]) -> Int {
@@ -37,32 +35,15 @@ func scanEvents(_ bytes: [UInt8]) -> Int {
 // YAML to Value against bare libyaml events.
 let yamlTimes = try Measure.pair(rounds: rounds, ours: { try YAML.documents(yaml) }, anchor: { scanEvents(yaml) })
 let yamlParseRate = Double(yaml.count) / mb / yamlTimes.ours
-print(
-    Measure.line(
-        "yaml-parse",
-        ours: yamlParseRate,
-        anchorName: "libyaml-events",
-        anchor: Double(yaml.count) / mb / yamlTimes.anchor,
-        unit: "MB/s"
-    )
-)
+print(Measure.line("yaml-parse", ours: yamlParseRate, anchorName: "libyaml-events",
+                   anchor: Double(yaml.count) / mb / yamlTimes.anchor, unit: "MB/s"))
 
 // JSON to Value against Foundation's JSONSerialization.
 let data = Data(json)
 let jsonTimes = try Measure.pair(
-    rounds: rounds,
-    ours: { try Value(json: json) },
-    anchor: { try JSONSerialization.jsonObject(with: data) }
-)
-print(
-    Measure.line(
-        "json-parse",
-        ours: Double(json.count) / mb / jsonTimes.ours,
-        anchorName: "foundation-jsonserialization",
-        anchor: Double(json.count) / mb / jsonTimes.anchor,
-        unit: "MB/s"
-    )
-)
+    rounds: rounds, ours: { try Value(json: json) }, anchor: { try JSONSerialization.jsonObject(with: data) })
+print(Measure.line("json-parse", ours: Double(json.count) / mb / jsonTimes.ours, anchorName: "foundation-jsonserialization",
+                   anchor: Double(json.count) / mb / jsonTimes.anchor, unit: "MB/s"))
 
 // YAML writing against YAML reading (ours), per byte of YAML.
 let documents = try YAML.documents(yaml).map(\.value)
@@ -72,15 +53,8 @@ let emitSeconds = Measure.best(rounds: rounds) { () -> String in
     written = text.utf8.count
     return text
 }
-print(
-    Measure.line(
-        "yaml-emit",
-        ours: Double(written) / mb / emitSeconds,
-        anchorName: "yaml-parse",
-        anchor: yamlParseRate,
-        unit: "MB/s"
-    )
-)
+print(Measure.line("yaml-emit", ours: Double(written) / mb / emitSeconds, anchorName: "yaml-parse",
+                   anchor: yamlParseRate, unit: "MB/s"))
 
 // JSON writing against JSON reading (ours), for the record.
 let list = try Value(json: json)
@@ -90,22 +64,13 @@ let jsonEmitSeconds = try Measure.best(rounds: rounds) { () -> [UInt8] in
     jsonWritten = bytes.count
     return bytes
 }
-print(
-    Measure.line(
-        "json-emit",
-        ours: Double(jsonWritten) / mb / jsonEmitSeconds,
-        anchorName: "json-parse",
-        anchor: Double(json.count) / mb / jsonTimes.ours,
-        unit: "MB/s"
-    )
-)
+print(Measure.line("json-emit", ours: Double(jsonWritten) / mb / jsonEmitSeconds, anchorName: "json-parse",
+                   anchor: Double(json.count) / mb / jsonTimes.ours, unit: "MB/s"))
 
 // Memory held by the tree of the YAML corpus, against the file's size.
 func heapInUse() -> Int { Int(mallinfo2().uordblks) }
 let before = heapInUse()
 let tree = try YAML.documents(yaml)
 let treeBytes = heapInUse() - before
-print(
-    "tree-memory: \(Measure.fixed(Double(treeBytes) / Double(yaml.count), 2)) times the file (tree \(Measure.figure(Double(treeBytes) / mb)) MB, file \(Measure.figure(Double(yaml.count) / mb)) MB; target at most 4)"
-)
+print("tree-memory: \(Measure.fixed(Double(treeBytes) / Double(yaml.count), 2)) times the file (tree \(Measure.figure(Double(treeBytes) / mb)) MB, file \(Measure.figure(Double(yaml.count) / mb)) MB; target at most 4)")
 withExtendedLifetime(tree) {}
