@@ -338,6 +338,7 @@ struct YAMLReader {
         }
     }
 
+    @inline(__always)
     private mutating func setKey(_ key: Value, isMerge: Bool, mark: yaml_mark_t) throws {
         let text: String
         switch key {
@@ -364,6 +365,7 @@ struct YAMLReader {
     }
 
     /// Adds a finished value to the innermost container, or makes it the document's root.
+    @inline(__always)
     private mutating func add(_ value: Value, _ mark: yaml_mark_t) throws {
         guard !frames.isEmpty else {
             documentValue = value
@@ -388,6 +390,7 @@ struct YAMLReader {
     }
 
     /// The position on ``entries`` of `key` in the mapping at `depth`, or `nil`.
+    @inline(__always)
     private func position(of key: String, in depth: Int) -> Int? {
         let start = frames[depth].start
         if !keyIndexes.isEmpty, let keyIndex = keyIndexes[depth] { return keyIndex[key].map { start + $0 } }
@@ -398,6 +401,7 @@ struct YAMLReader {
     }
 
     /// Appends a member to the mapping at `depth`, indexing its keys once it grows large.
+    @inline(__always)
     private mutating func appendEntry(_ key: String, _ value: Value, to depth: Int) {
         entries.push(ObjectValue.Entry(key: key, value: value))
         let start = frames[depth].start
