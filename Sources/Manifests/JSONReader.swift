@@ -57,6 +57,9 @@ struct JSONReader {
     private var i = 0
     private var depth = 0
     private var scratch: [UInt8] = []
+    /// Members of the open containers; each container's move into one array when it closes.
+    private let items = MoveStack<Value>()
+    private let entries = MoveStack<ObjectValue.Entry>()
 
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ReadLimits) throws -> Value {
         guard bytes.count <= limits.maxBytes else {
@@ -149,16 +152,16 @@ struct JSONReader {
     private mutating func readArray() throws -> Value {
         try enter()
         i += 1
-        var elements: [Value] = []
+        let start = items.count
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
             i += 1
             depth -= 1
-            return .array(elements)
+            return .array([])
         }
         while true {
             skipWhitespace()
-            elements.append(try readValue())
+            items.push(try readValue())
             skipWhitespace()
             guard i < bytes.count else { throw error("expected ',' or ']' in an array, found the end of the input") }
             if bytes[i] == UInt8(ascii: ",") {
@@ -171,20 +174,20 @@ struct JSONReader {
             }
         }
         depth -= 1
-        return .array(elements)
+        return .array(items.popArray(from: start))
     }
 
     private mutating func readObject() throws -> Value {
         try enter()
         i += 1
-        var object = ObjectValue()
+        let start = entries.count
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
             i += 1
             depth -= 1
-            return .object(object)
+            return .object(ObjectValue())
         }
-        var index = DuplicateKeyIndex()
+        var keyIndex: [String: Int]?  // built once the object has many keys
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else {
@@ -199,14 +202,29 @@ struct JSONReader {
             i += 1
             skipWhitespace()
             let value = try readValue()
-            if let existing = index.position(of: key, in: object) {
+            let existing: Int?
+            if let keyIndex {
+                existing = keyIndex[key]
+            } else {
+                existing = entries.withElements(from: start) { buffer in
+                    for k in 0..<buffer.count where buffer[k].key == key { return start + k }
+                    return nil
+                }
+            }
+            if let existing {
                 if limits.rejectDuplicateKeys {
                     throw error("duplicate key \"\(key)\" in an object", at: keyOffset)
                 }
-                object.replaceValue(at: existing, with: value)
+                entries[existing].value = value
             } else {
-                object.appendUnchecked(key: key, value: value)
-                index.appended(to: object)
+                entries.push(ObjectValue.Entry(key: key, value: value))
+                if keyIndex != nil {
+                    keyIndex?[key] = entries.count - 1
+                } else if entries.count - start >= 24 {
+                    var built: [String: Int] = [:]
+                    for k in start..<entries.count { built[entries[k].key] = k }
+                    keyIndex = built
+                }
             }
             skipWhitespace()
             guard i < bytes.count else { throw error("expected ',' or '}' in an object, found the end of the input") }
@@ -220,7 +238,7 @@ struct JSONReader {
             }
         }
         depth -= 1
-        return .object(object)
+        return .object(ObjectValue(uniqueEntries: entries.popArray(from: start)))
     }
 
     // MARK: Strings
@@ -391,31 +409,6 @@ struct JSONReader {
             throw error("the number \(text) is out of range", at: start)
         }
         return .double(d)
-    }
-}
-
-/// Finds whether a key is already in an object under construction: a linear scan for small
-/// objects, a hash index once an object grows large (a ConfigMap with thousands of keys).
-struct DuplicateKeyIndex {
-    private static let threshold = 24
-    private var index: [String: Int]?
-
-    /// The position of `key` in `object`, or `nil`.
-    func position(of key: String, in object: ObjectValue) -> Int? {
-        if let index { return index[key] }
-        return object.index(forKey: key)
-    }
-
-    /// Records that `object` just had its last entry appended.
-    mutating func appended(to object: ObjectValue) {
-        if index != nil {
-            index?[object.entries[object.count - 1].key] = object.count - 1
-        } else if object.count >= Self.threshold {
-            var built: [String: Int] = [:]
-            built.reserveCapacity(object.count * 2)
-            for (n, e) in object.entries.enumerated() { built[e.key] = n }
-            index = built
-        }
     }
 }
 
