@@ -42,20 +42,49 @@ func runTool(_ name: String, _ arguments: [String]) throws -> ToolResult {
     {
         directory.deleteLastPathComponent()
     }
+    return try runProcess(directory.appendingPathComponent(name).path, arguments)
+}
+
+/// Runs a program to its end and collects its output (standard error read concurrently, so a
+/// chatty program cannot fill a pipe and stall).
+func runProcess(_ path: String, _ arguments: [String]) throws -> ToolResult {
     let process = Process()
-    process.executableURL = directory.appendingPathComponent(name)
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    let collected = CollectedData()
+    let reader = Thread { collected.set(err.fileHandleForReading.readDataToEndOfFile()) }
+    reader.start()
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    let stderr = collected.wait()
     return ToolResult(
         status: process.terminationStatus,
         stdout: String(decoding: stdout, as: UTF8.self),
         stderr: String(decoding: stderr, as: UTF8.self)
     )
+}
+
+/// Data handed from a reading thread to the caller.
+final class CollectedData: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var data: Data?
+
+    func set(_ value: Data) {
+        condition.lock()
+        data = value
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait() -> Data {
+        condition.lock()
+        defer { condition.unlock() }
+        while data == nil { condition.wait() }
+        return data ?? Data()
+    }
 }
