@@ -1,0 +1,64 @@
+import Foundation
+import Manifests
+import Testing
+
+@testable import SOPS
+
+@Suite("DecryptingRenderer")
+struct DecryptingRendererTests {
+    @Test func decryptsRenderedSecretsAndStripsMetadata() async throws {
+        let tools = try Tools()
+        defer { tools.cleanUp() }
+        let key = try tools.newAgeKey("k1")
+        let secret = """
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: db
+              namespace: prod
+            type: Opaque
+            stringData:
+              password: "pa55w0rd"
+              port: "5432"
+            data:
+              token: c2VjcmV0LXRva2Vu
+
+            """
+        let encrypted = try tools.encrypt(
+            secret, name: "secret.yaml", recipients: [key.recipient],
+            options: ["--encrypted-regex", "^(data|stringData)$"])
+        try tools.write(encrypted, to: "deploy/secret.enc.yaml")
+        try tools.write(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  a: b\n", to: "deploy/config.yaml")
+        let input = RenderInput(directory: tools.directory.path + "/deploy")
+
+        let renderer = DecryptingRenderer(
+            wrapping: DirectoryRenderer(), decryptor: SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)]))
+        let objects = try await renderer.render(input)
+        #expect(objects.count == 2)
+        let decrypted = try #require(objects.first { $0.kind == "Secret" })
+        #expect(decrypted["sops"] == nil)
+        #expect(decrypted["stringData"]?["password"] == "pa55w0rd")
+        #expect(decrypted["stringData"]?["port"] == "5432")
+        #expect(decrypted["data"]?["token"] == "c2VjcmV0LXRva2Vu")
+        #expect(decrypted.name == "db")
+        #expect(objects.first { $0.kind == "ConfigMap" }?["data"]?["a"] == "b")
+
+        // A wrong key: the error names the object and the recipient, not the value.
+        let other = try tools.newAgeKey("other")
+        let wrong = DecryptingRenderer(
+            wrapping: DirectoryRenderer(), decryptor: SOPSDecryptor(ageIdentities: [try AgeIdentity(other.secret)]))
+        let error = await #expect(throws: SOPSError.self) { try await wrong.render(input) }
+        #expect(error?.code == .noMatchingKey)
+        #expect(error?.description.contains("v1/Secret") == true || error?.description.contains("Secret") == true)
+        #expect(error?.description.contains(key.recipient) == true)
+        #expect(error?.description.contains("pa55w0rd") == false)
+    }
+
+    @Test func objectsWithoutMetadataPassThrough() async throws {
+        let object = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "x")
+        let renderer = DecryptingRenderer(
+            wrapping: ClosureRenderer { _ in [object] }, decryptor: SOPSDecryptor(keyProviders: []))
+        #expect(try await renderer.render(RenderInput(directory: "/nonexistent")) == [object])
+    }
+}
