@@ -85,9 +85,10 @@ public struct SOPSDecryptor: Sendable {
     /// Decrypts a YAML stream written by `sops`: every document carrying SOPS metadata is
     /// decrypted (together, as `sops` does), other documents are returned as they are.
     ///
-    /// Unencrypted scalars are read the way Kubernetes reads YAML (see ``Manifests/YAML``); `sops`
-    /// reads them as YAML 1.2 (`yes`, `on` are strings). A file with unencrypted `yes`/`no`/`on`/`off`
-    /// values would then fail the MAC check: quote them, or encrypt them too.
+    /// Clear scalars are read the way Kubernetes reads YAML (see ``Manifests/YAML``). `sops` reads
+    /// YAML 1.2 but writes files quoting whatever YAML 1.1 reads differently (`"yes"`, `"on"`), so
+    /// a file as `sops` wrote it reads the same; a clear value later edited by hand to an unquoted
+    /// `yes`/`no`/`on`/`off` fails the MAC check here.
     ///
     /// - Throws: ``Manifests/ManifestError`` for a YAML syntax error; ``SOPSError`` as
     ///   ``decrypt(documents:source:)`` does, or `unsupported` for a dotenv or INI file.

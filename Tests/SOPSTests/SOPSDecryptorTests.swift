@@ -135,6 +135,34 @@ struct SOPSDecryptorTests {
         #expect(docs[0]["db"]?["password"] == "hunter2")
     }
 
+    @Test func clearValuesOfEveryKindKeepTheMAC() async throws {
+        let tools = try Tools()
+        defer { tools.cleanUp() }
+        let key = try tools.newAgeKey("k1")
+        // Scalars YAML 1.1 (kubectl) and 1.2 (sops) read differently, left in the clear.
+        let text = """
+            clear_unencrypted:
+              enabled: yes
+              on: off
+              n: y
+              octal: 0777
+              hex: 0x1F
+              when: 2024-01-01T00:00:00Z
+              exp: 1e3
+              big: 1e21
+              tiny: 0.1
+              neg: -1.5
+              none: ~
+              quoted: "true"
+              list: [1, 2.5, "x", no]
+            secret: hidden
+
+            """
+        let encrypted = try tools.encrypt(
+            text, name: "clear.yaml", recipients: [key.recipient], options: ["--unencrypted-suffix", "_unencrypted"])
+        try await expectAgreement(encrypted, tools: tools, key: key)
+    }
+
     @Test func jsonFiles() async throws {
         let tools = try Tools()
         defer { tools.cleanUp() }
