@@ -40,7 +40,7 @@ let package = Package(
         // Tiny example executables: the code is the documentation.
         .executableTarget(
             name: "gitops-render",
-            dependencies: ["Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Manifests", "SOPS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-render"),
 
         .testTarget(

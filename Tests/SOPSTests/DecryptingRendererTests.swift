@@ -55,6 +55,49 @@ struct DecryptingRendererTests {
         #expect(error?.description.contains("pa55w0rd") == false)
     }
 
+    @Test func gitopsRenderDecryptsWithAgeKeyFile() async throws {
+        let tools = try Tools()
+        defer { tools.cleanUp() }
+        let key = try tools.newAgeKey("k1")
+        let other = try tools.newAgeKey("other")
+        let encrypted = try tools.encrypt(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: pa55w0rd\n",
+            name: "secret.yaml", recipients: [key.recipient], options: ["--encrypted-regex", "^stringData$"])
+        let deploy = try tools.write(encrypted, to: "deploy/secret.yaml")
+        let directory = URL(fileURLWithPath: deploy).deletingLastPathComponent().path
+
+        let tool = try renderTool()
+        let output = try tools.run(tool, [directory, "--age-key-file", key.file])
+        #expect(output.contains("password: pa55w0rd"))
+        #expect(!output.contains("sops:"))
+        #expect(!output.contains("ENC["))
+
+        // Keys found as sops finds them.
+        let viaEnvironment = try tools.run(tool, [directory], environment: ["SOPS_AGE_KEY_FILE": key.file])
+        #expect(viaEnvironment == output)
+
+        do {
+            try tools.run(tool, [directory, "--age-key-file", other.file])
+            Issue.record("gitops-render decrypted with the wrong key")
+        } catch let Tools.Failure.failed(_, status, stderr) {
+            #expect(status == 1)
+            #expect(stderr.contains(key.recipient))
+            #expect(!stderr.contains("pa55w0rd"))
+        }
+    }
+
+    /// The `gitops-render` example built next to the test binary.
+    func renderTool() throws -> String {
+        let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
+        var directory = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("gitops-render").path),
+            directory.path != "/"
+        {
+            directory.deleteLastPathComponent()
+        }
+        return directory.appendingPathComponent("gitops-render").path
+    }
+
     @Test func objectsWithoutMetadataPassThrough() async throws {
         let object = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "x")
         let renderer = DecryptingRenderer(
