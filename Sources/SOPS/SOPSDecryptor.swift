@@ -113,14 +113,14 @@ public struct SOPSDecryptor: Sendable {
     /// Decrypts a file by its extension: `.json` as JSON, `.yaml`/`.yml` (and anything else but
     /// `.env`/`.ini`) as YAML.
     ///
-    /// - Throws: ``SOPSError`` (`keySource` when the file cannot be read, `unsupported` for dotenv
+    /// - Throws: ``SOPSError`` (`fileSystem` when the file cannot be read, `unsupported` for dotenv
     ///   and INI files) or the errors of ``decrypt(yaml:source:)`` and ``decrypt(json:source:)``.
     public func decrypt(file path: String) async throws -> [Value] {
         if path.hasSuffix(".env") || path.hasSuffix(".ini") {
             throw SOPSError(.unsupported, "dotenv and INI files encrypted by sops are not supported", source: path)
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SOPSError(.keySource, "cannot read the file", source: path)
+            throw SOPSError(.fileSystem, "cannot read the file", source: path)
         }
         let text = String(decoding: data, as: UTF8.self)
         if path.hasSuffix(".json") { return [try await decrypt(json: text, source: path)] }

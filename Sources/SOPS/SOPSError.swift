@@ -6,7 +6,7 @@ public struct SOPSError: Error, Sendable, CustomStringConvertible {
     /// What kind of error this is; compare with the static members, such as `.macMismatch`.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case invalidMetadata, unsupported, noMatchingKey, invalidKey, keySource
+            case invalidMetadata, unsupported, noMatchingKey, invalidKey, keySource, fileSystem
             case decryptionFailed, macMismatch, invalidValue, invalidAgeFile
         }
         private let base: Base
@@ -23,6 +23,8 @@ public struct SOPSError: Error, Sendable, CustomStringConvertible {
         public static let invalidKey = Code(.invalidKey)
         /// A key file or key variable could not be read.
         public static let keySource = Code(.keySource)
+        /// An encrypted file could not be read.
+        public static let fileSystem = Code(.fileSystem)
         /// A value did not decrypt with the data key: tampered ciphertext, a wrong path or a wrong key.
         public static let decryptionFailed = Code(.decryptionFailed)
         /// The values decrypted but their MAC does not match the stored one: the file was changed

@@ -136,3 +136,10 @@ struct Tools {
         return url.path
     }
 }
+
+extension Tools {
+    /// The `age` command (Debian package `age`).
+    func age() throws -> String {
+        try Self.find("age", how: "run `apt-get install -y age` (listed in scripts/apt-packages.txt)")
+    }
+}
