@@ -64,7 +64,8 @@ public struct SOPSDecryptor: Sendable {
             for (i, document) in documents.enumerated() where document["sops"] != metadataValue {
                 throw SOPSError(
                     .invalidMetadata,
-                    "document \(i + 1) has different 'sops' metadata from the first; decrypt the files apart")
+                    "document \(i + 1) has different 'sops' metadata from the first; decrypt the files apart"
+                )
             }
             let metadata = try SOPSMetadata(metadataValue)
             let dataKey = try await dataKey(for: metadata)
@@ -213,8 +214,10 @@ struct TreeDecryption {
                 return try Regex(pattern).matchingSemantics(.unicodeScalar)
             } catch {
                 throw SOPSError(
-                    .invalidMetadata, "'\(name)' is not a regular expression this reader understands",
-                    field: "/sops/\(name)")
+                    .invalidMetadata,
+                    "'\(name)' is not a regular expression this reader understands",
+                    field: "/sops/\(name)"
+                )
             }
         }
         unencryptedRegex = try compile(metadata.unencryptedRegex, "unencrypted_regex")
@@ -272,7 +275,8 @@ struct TreeDecryption {
                 throw SOPSError(
                     .invalidValue,
                     "expected an encrypted value (ENC[AES256_GCM,...]) but found a \(value.kindName): the file was changed after encryption",
-                    field: pointer)
+                    field: pointer
+                )
             }
             if text.isEmpty {
                 result = .string("")  // sops leaves empty strings as they are
@@ -314,14 +318,19 @@ struct TreeDecryption {
         let stored: [UInt8]
         do {
             var (_, bytes) = try SOPSValue.decrypt(
-                metadata.mac, key: key, additionalData: metadata.lastModified, field: "/sops/mac")
+                metadata.mac,
+                key: key,
+                additionalData: metadata.lastModified,
+                field: "/sops/mac"
+            )
             stored = bytes
             bytes.zeroize()
         } catch let error as SOPSError where error.code == .decryptionFailed {
             throw SOPSError(
                 .macMismatch,
                 "the MAC does not decrypt: the 'mac' or 'lastmodified' metadata was changed",
-                field: "/sops/mac")
+                field: "/sops/mac"
+            )
         }
         let expected = Array(computed.utf8)
         var difference: UInt8 = stored.count == expected.count ? 0 : 1
@@ -329,7 +338,8 @@ struct TreeDecryption {
         guard difference == 0 else {
             throw SOPSError(
                 .macMismatch,
-                "the values do not match the file's MAC: a value was changed, added, removed or reordered after encryption")
+                "the values do not match the file's MAC: a value was changed, added, removed or reordered after encryption"
+            )
         }
     }
 }
@@ -338,7 +348,10 @@ struct TreeDecryption {
 enum SOPSValue {
     /// Decrypts `text`, returning the typed value and the bytes `sops` hashes for it.
     static func decrypt(
-        _ text: String, key: SymmetricKey, additionalData: String, field: String
+        _ text: String,
+        key: SymmetricKey,
+        additionalData: String,
+        field: String
     ) throws -> (Value, [UInt8]) {
         let prefix = "ENC[AES256_GCM,data:"
         guard text.hasPrefix(prefix), text.hasSuffix("]") else {
@@ -365,7 +378,8 @@ enum SOPSValue {
             throw SOPSError(
                 .decryptionFailed,
                 "the value does not decrypt with the data key: its ciphertext was changed, or it was moved from another key path or file",
-                field: field)
+                field: field
+            )
         }
         defer { plain.zeroize() }
         guard let string = String(validating: plain, as: UTF8.self) else {

@@ -38,7 +38,11 @@ public struct SOPSMetadata: Sendable, Hashable {
     ///   for Shamir key groups and comment regexes.
     public init(_ value: Value) throws {
         guard case .object(let object) = value else {
-            throw SOPSError(.invalidMetadata, "the 'sops' metadata is a \(value.kindName), not an object", field: "/sops")
+            throw SOPSError(
+                .invalidMetadata,
+                "the 'sops' metadata is a \(value.kindName), not an object",
+                field: "/sops"
+            )
         }
         func string(_ key: String, required: Bool) throws -> String? {
             switch object[key] {
@@ -50,7 +54,10 @@ public struct SOPSMetadata: Sendable, Hashable {
                 return nil
             case let other?:
                 throw SOPSError(
-                    .invalidMetadata, "'\(key)' is a \(other.kindName), not a string", field: "/sops/\(key)")
+                    .invalidMetadata,
+                    "'\(key)' is a \(other.kindName), not a string",
+                    field: "/sops/\(key)"
+                )
             }
         }
         lastModified = try string("lastmodified", required: true) ?? ""
@@ -65,7 +72,8 @@ public struct SOPSMetadata: Sendable, Hashable {
                 throw SOPSError(
                     .unsupported,
                     "'\(key)' is not supported: which values it encrypts depends on YAML comments, which this reader does not keep",
-                    field: "/sops/\(key)")
+                    field: "/sops/\(key)"
+                )
             }
         }
         switch object["mac_only_encrypted"] {
@@ -73,8 +81,10 @@ public struct SOPSMetadata: Sendable, Hashable {
         case nil, .null?: macOnlyEncrypted = false
         case let other?:
             throw SOPSError(
-                .invalidMetadata, "'mac_only_encrypted' is a \(other.kindName), not a boolean",
-                field: "/sops/mac_only_encrypted")
+                .invalidMetadata,
+                "'mac_only_encrypted' is a \(other.kindName), not a boolean",
+                field: "/sops/mac_only_encrypted"
+            )
         }
 
         if let groups = object["key_groups"], !groups.isNull {
@@ -85,7 +95,8 @@ public struct SOPSMetadata: Sendable, Hashable {
                 throw SOPSError(
                     .unsupported,
                     "files split across \(list.count) key groups (Shamir secret sharing) are not supported",
-                    field: "/sops/key_groups")
+                    field: "/sops/key_groups"
+                )
             }
             masterKeys = try list.first.map { try Self.masterKeys(in: $0, field: "/sops/key_groups/0") } ?? []
         } else {
@@ -93,8 +104,10 @@ public struct SOPSMetadata: Sendable, Hashable {
         }
         if let threshold = object["shamir_threshold"]?.intValue, threshold > 1 {
             throw SOPSError(
-                .unsupported, "Shamir secret sharing (shamir_threshold \(threshold)) is not supported",
-                field: "/sops/shamir_threshold")
+                .unsupported,
+                "Shamir secret sharing (shamir_threshold \(threshold)) is not supported",
+                field: "/sops/shamir_threshold"
+            )
         }
     }
 
@@ -111,7 +124,10 @@ public struct SOPSMetadata: Sendable, Hashable {
             for (i, entry) in entries.enumerated() {
                 guard case .object(let fields) = entry, case .string(let enc)? = fields["enc"] else {
                     throw SOPSError(
-                        .invalidMetadata, "a '\(type)' entry has no 'enc' string", field: "\(field)/\(type)/\(i)")
+                        .invalidMetadata,
+                        "a '\(type)' entry has no 'enc' string",
+                        field: "\(field)/\(type)/\(i)"
+                    )
                 }
                 let identifier = identifierFields.compactMap { fields[$0]?.stringValue }.joined(separator: "/")
                 keys.append(MasterKey(type: type, identifier: identifier, encryptedKey: enc, fields: fields))

@@ -28,7 +28,12 @@ struct AgeTests {
         for armor in [true, false] {
             let file = try ageEncrypt(tools, plaintext, recipients: [key.recipient], armor: armor)
             if armor {
-                #expect(try AgeFile.decrypt(try AgeFile.dearmor(String(decoding: file, as: UTF8.self)), identities: [identity]) == plaintext)
+                #expect(
+                    try AgeFile.decrypt(
+                        try AgeFile.dearmor(String(decoding: file, as: UTF8.self)),
+                        identities: [identity]
+                    ) == plaintext
+                )
             } else {
                 #expect(try AgeFile.decrypt(file, identities: [identity]) == plaintext)
             }
@@ -47,16 +52,20 @@ struct AgeTests {
         #expect(try AgeFile.decrypt(file, identities: [try AgeIdentity(eve.secret)]) == nil)
         #expect(
             try AgeFile.decrypt(file, identities: [try AgeIdentity(eve.secret), try AgeIdentity(alice.secret)])
-                == plaintext)
+                == plaintext
+        )
 
         // A flipped payload byte, a flipped header MAC, a truncated payload.
         var payloadFlipped = file
         payloadFlipped[payloadFlipped.count - 1] ^= 1
-        #expect(throws: SOPSError.self) { try AgeFile.decrypt(payloadFlipped, identities: [try AgeIdentity(alice.secret)]) }
+        #expect(throws: SOPSError.self) {
+            try AgeFile.decrypt(payloadFlipped, identities: [try AgeIdentity(alice.secret)])
+        }
 
         let headerEnd = try #require(indexOf(Array("\n--- ".utf8), in: file))
         var macFlipped = file
-        macFlipped[headerEnd + 6] = macFlipped[headerEnd + 6] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        macFlipped[headerEnd + 6] =
+            macFlipped[headerEnd + 6] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         let macError = #expect(throws: SOPSError.self) {
             try AgeFile.decrypt(macFlipped, identities: [try AgeIdentity(alice.secret)])
         }

@@ -25,15 +25,22 @@ struct DecryptingRendererTests {
 
             """
         let encrypted = try tools.encrypt(
-            secret, name: "secret.yaml", recipients: [key.recipient],
-            options: ["--encrypted-regex", "^(data|stringData)$"])
+            secret,
+            name: "secret.yaml",
+            recipients: [key.recipient],
+            options: ["--encrypted-regex", "^(data|stringData)$"]
+        )
         try tools.write(encrypted, to: "deploy/secret.enc.yaml")
         try tools.write(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  a: b\n", to: "deploy/config.yaml")
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  a: b\n",
+            to: "deploy/config.yaml"
+        )
         let input = RenderInput(directory: tools.directory.path + "/deploy")
 
         let renderer = DecryptingRenderer(
-            wrapping: DirectoryRenderer(), decryptor: SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)]))
+            wrapping: DirectoryRenderer(),
+            decryptor: SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)])
+        )
         let objects = try await renderer.render(input)
         #expect(objects.count == 2)
         let decrypted = try #require(objects.first { $0.kind == "Secret" })
@@ -47,7 +54,9 @@ struct DecryptingRendererTests {
         // A wrong key: the error names the object and the recipient, not the value.
         let other = try tools.newAgeKey("other")
         let wrong = DecryptingRenderer(
-            wrapping: DirectoryRenderer(), decryptor: SOPSDecryptor(ageIdentities: [try AgeIdentity(other.secret)]))
+            wrapping: DirectoryRenderer(),
+            decryptor: SOPSDecryptor(ageIdentities: [try AgeIdentity(other.secret)])
+        )
         let error = await #expect(throws: SOPSError.self) { try await wrong.render(input) }
         #expect(error?.code == .noMatchingKey)
         #expect(error?.description.contains("v1/Secret") == true || error?.description.contains("Secret") == true)
@@ -62,7 +71,10 @@ struct DecryptingRendererTests {
         let other = try tools.newAgeKey("other")
         let encrypted = try tools.encrypt(
             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: pa55w0rd\n",
-            name: "secret.yaml", recipients: [key.recipient], options: ["--encrypted-regex", "^stringData$"])
+            name: "secret.yaml",
+            recipients: [key.recipient],
+            options: ["--encrypted-regex", "^stringData$"]
+        )
         let deploy = try tools.write(encrypted, to: "deploy/secret.yaml")
         let directory = URL(fileURLWithPath: deploy).deletingLastPathComponent().path
 
@@ -101,7 +113,9 @@ struct DecryptingRendererTests {
     @Test func objectsWithoutMetadataPassThrough() async throws {
         let object = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "x")
         let renderer = DecryptingRenderer(
-            wrapping: ClosureRenderer { _ in [object] }, decryptor: SOPSDecryptor(keyProviders: []))
+            wrapping: ClosureRenderer { _ in [object] },
+            decryptor: SOPSDecryptor(keyProviders: [])
+        )
         #expect(try await renderer.render(RenderInput(directory: "/nonexistent")) == [object])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Manifests
+import Synchronization
 import Testing
 
 @testable import SOPS
@@ -48,8 +49,11 @@ let richYAML = """
 struct SOPSDecryptorTests {
     /// Our decryption of `encrypted` equals what the real sops decrypts it to.
     func expectAgreement(
-        _ encrypted: String, tools: Tools, key: (file: String, secret: String, recipient: String),
-        inputType: String = "yaml", sourceLocation: Testing.SourceLocation = #_sourceLocation
+        _ encrypted: String,
+        tools: Tools,
+        key: (file: String, secret: String, recipient: String),
+        inputType: String = "yaml",
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) async throws {
         let decryptor = SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)])
         let ours: Value
@@ -61,7 +65,13 @@ struct SOPSDecryptorTests {
             ours = try #require(docs.first, sourceLocation: sourceLocation)
         }
         let theirs = try Value(
-            json: try tools.sopsDecryptToJSON(encrypted, name: "x.\(inputType)", keyFile: key.file, inputType: inputType))
+            json: try tools.sopsDecryptToJSON(
+                encrypted,
+                name: "x.\(inputType)",
+                keyFile: key.file,
+                inputType: inputType
+            )
+        )
         #expect(ours == theirs, sourceLocation: sourceLocation)
         #expect(ours["sops"] == nil, sourceLocation: sourceLocation)
     }
@@ -87,7 +97,11 @@ struct SOPSDecryptorTests {
         #expect(ours["list"]?[3] == .bool(false))
         #expect(ours["unicode"] == "päss wörd ✓")
         #expect(ours["apiVersion"] == "v1")
-        #expect(ours.objectValue?.keys == ["apiVersion", "kind", "metadata", "stringData", "numbers", "flags", "list", "unicode"])
+        #expect(
+            ours.objectValue?.keys == [
+                "apiVersion", "kind", "metadata", "stringData", "numbers", "flags", "list", "unicode",
+            ]
+        )
     }
 
     @Test func encryptedRegexLeavesOtherFieldsInTheClear() async throws {
@@ -95,8 +109,11 @@ struct SOPSDecryptorTests {
         defer { tools.cleanUp() }
         let key = try tools.newAgeKey("k1")
         let encrypted = try tools.encrypt(
-            richYAML, name: "secret.yaml", recipients: [key.recipient],
-            options: ["--encrypted-regex", "^(data|stringData)$"])
+            richYAML,
+            name: "secret.yaml",
+            recipients: [key.recipient],
+            options: ["--encrypted-regex", "^(data|stringData)$"]
+        )
         let raw = try Value(yaml: encrypted)
         #expect(raw["metadata"]?["name"] == "rich")
         #expect(raw["numbers"]?["answer"] == .int(42))
@@ -119,13 +136,20 @@ struct SOPSDecryptorTests {
 
             """
         let suffix = try tools.encrypt(
-            text, name: "suffix.yaml", recipients: [key.recipient], options: ["--unencrypted-suffix", "_plain"])
+            text,
+            name: "suffix.yaml",
+            recipients: [key.recipient],
+            options: ["--unencrypted-suffix", "_plain"]
+        )
         #expect(suffix.contains("host_plain: db.internal"))
         try await expectAgreement(suffix, tools: tools, key: key)
 
         let macOnly = try tools.encrypt(
-            text, name: "maconly.yaml", recipients: [key.recipient],
-            options: ["--unencrypted-regex", "_plain$", "--mac-only-encrypted"])
+            text,
+            name: "maconly.yaml",
+            recipients: [key.recipient],
+            options: ["--unencrypted-regex", "_plain$", "--mac-only-encrypted"]
+        )
         #expect(macOnly.contains("mac_only_encrypted: true"))
         try await expectAgreement(macOnly, tools: tools, key: key)
         // With mac_only_encrypted, clear values may change without breaking the MAC.
@@ -159,7 +183,11 @@ struct SOPSDecryptorTests {
 
             """
         let encrypted = try tools.encrypt(
-            text, name: "clear.yaml", recipients: [key.recipient], options: ["--unencrypted-suffix", "_unencrypted"])
+            text,
+            name: "clear.yaml",
+            recipients: [key.recipient],
+            options: ["--unencrypted-suffix", "_unencrypted"]
+        )
         try await expectAgreement(encrypted, tools: tools, key: key)
     }
 
@@ -183,14 +211,19 @@ struct SOPSDecryptorTests {
         let bob = try tools.newAgeKey("bob")
         let carol = try tools.newAgeKey("carol")
         let encrypted = try tools.encrypt(
-            "token: abc123\n", name: "multi.yaml", recipients: [alice.recipient, bob.recipient])
+            "token: abc123\n",
+            name: "multi.yaml",
+            recipients: [alice.recipient, bob.recipient]
+        )
         for key in [alice, bob] {
             let docs = try await SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)]).decrypt(yaml: encrypted)
             #expect(docs[0]["token"] == "abc123")
         }
         // A keys file holding a key that does not fit first, then one that does.
         let combined = try tools.write(
-            "# carol\n\(carol.secret)\n\n# bob\n\(bob.secret)\n", to: "combined.txt")
+            "# carol\n\(carol.secret)\n\n# bob\n\(bob.secret)\n",
+            to: "combined.txt"
+        )
         let provider = try AgeKeyProvider(keyFiles: [combined])
         #expect(provider.identities.map(\.recipient) == [carol.recipient, bob.recipient])
         let docs = try await SOPSDecryptor(keyProviders: [provider]).decrypt(yaml: encrypted)
@@ -202,7 +235,10 @@ struct SOPSDecryptorTests {
         defer { tools.cleanUp() }
         let key = try tools.newAgeKey("k1")
         let encrypted = try tools.encrypt(
-            "a: one\n---\nb: two\n", name: "multi.yaml", recipients: [key.recipient])
+            "a: one\n---\nb: two\n",
+            name: "multi.yaml",
+            recipients: [key.recipient]
+        )
         let docs = try await SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)]).decrypt(yaml: encrypted)
         #expect(docs == [["a": "one"], ["b": "two"]])
     }
@@ -214,7 +250,10 @@ struct SOPSDecryptorTests {
         let bob = try tools.newAgeKey("bob")
         let mallory = try tools.newAgeKey("mallory")
         let encrypted = try tools.encrypt(
-            "password: topsecret\n", name: "s.yaml", recipients: [alice.recipient, bob.recipient])
+            "password: topsecret\n",
+            name: "s.yaml",
+            recipients: [alice.recipient, bob.recipient]
+        )
         let error = await #expect(throws: SOPSError.self) {
             try await SOPSDecryptor(ageIdentities: [try AgeIdentity(mallory.secret)])
                 .decrypt(yaml: encrypted, source: "s.yaml")
@@ -241,8 +280,11 @@ struct SOPSDecryptorTests {
         let key = try tools.newAgeKey("k1")
         let decryptor = SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)])
         let encrypted = try tools.encrypt(
-            "kind: Secret\nstringData:\n  a: alpha-secret\n  b: bravo-secret\n", name: "t.yaml",
-            recipients: [key.recipient], options: ["--encrypted-regex", "^stringData$"])
+            "kind: Secret\nstringData:\n  a: alpha-secret\n  b: bravo-secret\n",
+            name: "t.yaml",
+            recipients: [key.recipient],
+            options: ["--encrypted-regex", "^stringData$"]
+        )
         let raw = try Value(yaml: encrypted)
         let a = try #require(raw["stringData"]?["a"]?.stringValue)
         let b = try #require(raw["stringData"]?["b"]?.stringValue)
@@ -277,7 +319,9 @@ struct SOPSDecryptorTests {
         let mac = try #require(raw["sops"]?["mac"]?.stringValue)
         let macStart = try #require(mac.range(of: "data:")).upperBound
         let macFlipped = mac.replacingCharacters(
-            in: macStart..<mac.index(after: macStart), with: mac[macStart] == "A" ? "B" : "A")
+            in: macStart..<mac.index(after: macStart),
+            with: mac[macStart] == "A" ? "B" : "A"
+        )
         let e5 = await #expect(throws: SOPSError.self) {
             try await decryptor.decrypt(yaml: encrypted.replacingOccurrences(of: mac, with: macFlipped))
         }
@@ -296,7 +340,9 @@ struct SOPSDecryptorTests {
         let fromVar = try tools.newAgeKey("var")
         let fromDefault = try tools.newAgeKey("default")
         try tools.write(
-            try String(contentsOfFile: fromDefault.file, encoding: .utf8), to: "xdg/sops/age/keys.txt")
+            try String(contentsOfFile: fromDefault.file, encoding: .utf8),
+            to: "xdg/sops/age/keys.txt"
+        )
         let xdg = tools.directory.path + "/xdg"
 
         let all = try AgeKeyProvider.discover(environment: [
@@ -308,7 +354,8 @@ struct SOPSDecryptorTests {
         let home = try AgeKeyProvider.discover(environment: ["HOME": tools.directory.path + "/nohome"])
         #expect(home.identities.isEmpty)
         #expect(
-            AgeKeyProvider.defaultKeyFile(environment: ["HOME": "/home/u"]) == "/home/u/.config/sops/age/keys.txt")
+            AgeKeyProvider.defaultKeyFile(environment: ["HOME": "/home/u"]) == "/home/u/.config/sops/age/keys.txt"
+        )
 
         let missing = #expect(throws: SOPSError.self) {
             try AgeKeyProvider.discover(environment: ["SOPS_AGE_KEY_FILE": tools.directory.path + "/absent.txt"])
@@ -377,5 +424,3 @@ final class SeenKeys: Sendable {
     func add(_ key: String) { storage.withLock { $0.append(key) } }
     var all: [String] { storage.withLock { $0 } }
 }
-
-import Synchronization

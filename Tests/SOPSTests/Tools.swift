@@ -27,7 +27,10 @@ struct Tools {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         directory = dir
         sops = try Self.findSops()
-        ageKeygen = try Self.find("age-keygen", how: "run `apt-get install -y age` (listed in scripts/apt-packages.txt)")
+        ageKeygen = try Self.find(
+            "age-keygen",
+            how: "run `apt-get install -y age` (listed in scripts/apt-packages.txt)"
+        )
     }
 
     static func find(_ tool: String, how: String) throws -> String {
@@ -94,8 +97,10 @@ struct Tools {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw Failure.failed(
-                ([executable] + arguments).joined(separator: " "), process.terminationStatus,
-                String(decoding: errData, as: UTF8.self))
+                ([executable] + arguments).joined(separator: " "),
+                process.terminationStatus,
+                String(decoding: errData, as: UTF8.self)
+            )
         }
         return String(decoding: outData, as: UTF8.self)
     }
@@ -122,8 +127,10 @@ struct Tools {
         let path = directory.appendingPathComponent("check-" + name).path
         try encrypted.write(toFile: path, atomically: true, encoding: .utf8)
         return try run(
-            sops, ["--decrypt", "--input-type", inputType, "--output-type", "json", path],
-            environment: ["SOPS_AGE_KEY_FILE": keyFile])
+            sops,
+            ["--decrypt", "--input-type", inputType, "--output-type", "json", path],
+            environment: ["SOPS_AGE_KEY_FILE": keyFile]
+        )
     }
 
     /// Writes `text` to `name` in the scratch directory and returns the path.
@@ -131,7 +138,9 @@ struct Tools {
     func write(_ text: String, to name: String) throws -> String {
         let url = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(
-            at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            at: url.deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }

@@ -33,7 +33,8 @@ struct GitOpsRender: AsyncParsableCommand {
         help: """
             An age keys file for SOPS-encrypted manifests (repeatable). Without it, keys come from \
             SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and ~/.config/sops/age/keys.txt, as sops finds them.
-            """)
+            """
+    )
     var ageKeyFile: [String] = []
 
     func run() async throws {
@@ -44,7 +45,9 @@ struct GitOpsRender: AsyncParsableCommand {
                 exclude: try exclude.map(GlobPattern.init)
             )
             let decrypting = DecryptingRenderer(
-                wrapping: renderer, decryptor: SOPSDecryptor(keyProviders: [ageKeys()]))
+                wrapping: renderer,
+                decryptor: SOPSDecryptor(keyProviders: [ageKeys()])
+            )
             let objects = try await decrypting.render(RenderInput(directory: directory))
             switch output {
             case .yaml:
