@@ -64,6 +64,49 @@ struct DecryptingRendererTests {
         #expect(error?.description.contains("pa55w0rd") == false)
     }
 
+    @Test func fullyEncryptedObjectsAndFlattenedLists() async throws {
+        let tools = try Tools()
+        defer { tools.cleanUp() }
+        let key = try tools.newAgeKey("k1")
+        let decryptor = SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)])
+        let renderer = DecryptingRenderer(wrapping: DirectoryRenderer(), decryptor: decryptor)
+
+        // Everything encrypted, apiVersion and kind too.
+        let full = try tools.encrypt(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: full\nstringData:\n  k: v4lue\n",
+            name: "full.yaml",
+            recipients: [key.recipient]
+        )
+        try tools.write(full, to: "full/secret.yaml")
+        // DirectoryRenderer validates names before anything decrypts them, so whether an
+        // encrypted name passes depends on its ciphertext: either the object decrypts, or the
+        // render fails on validation, without the plaintext.
+        do {
+            let objects = try await renderer.render(RenderInput(directory: tools.directory.path + "/full"))
+            #expect(objects.first?.kind == "Secret")
+            #expect(objects.first?.name == "full")
+            #expect(objects.first?["stringData"]?["k"] == "v4lue")
+        } catch let error as ManifestError {
+            #expect(error.code == .invalidObject)
+            #expect(!error.description.contains("v4lue"))
+        }
+
+        // An encrypted List: the renderer flattens it and drops the List's metadata.
+        let list = try tools.encrypt(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata:\n    name: a\n"
+                + "  stringData:\n    k: v4lue\n",
+            name: "list.yaml",
+            recipients: [key.recipient],
+            options: ["--encrypted-regex", "^stringData$"]
+        )
+        try tools.write(list, to: "list/list.yaml")
+        let error = await #expect(throws: SOPSError.self) {
+            try await renderer.render(RenderInput(directory: tools.directory.path + "/list"))
+        }
+        #expect(error?.field == "/stringData/k")
+        #expect(error?.description.contains("List") == true)
+    }
+
     @Test func gitopsRenderDecryptsWithAgeKeyFile() async throws {
         let tools = try Tools()
         defer { tools.cleanUp() }
