@@ -24,6 +24,9 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
         if trimmed.hasPrefix("AGE-PLUGIN-") {
             throw SOPSError(.unsupported, "age plugin identities (AGE-PLUGIN-...) are not supported")
         }
+        if trimmed.hasPrefix("AGE-SECRET-KEY-PQ-1") {
+            throw SOPSError(.unsupported, "post-quantum age identities (AGE-SECRET-KEY-PQ-1...) are not supported")
+        }
         guard let (hrp, data) = Bech32.decode(trimmed) else {
             throw SOPSError(.invalidKey, "not a valid age identity (expected AGE-SECRET-KEY-1..., Bech32 encoded)")
         }
@@ -43,19 +46,26 @@ public struct AgeIdentity: Sendable, CustomStringConvertible {
     /// Every identity in a keys file's text: one `AGE-SECRET-KEY-1...` per line; blank lines and
     /// lines starting with `#` are skipped (the format `age-keygen` writes and `sops` reads).
     ///
-    /// - Parameter source: names the text in errors (a path or a variable name).
+    /// - Parameters:
+    ///   - source: names the text in errors (a path or a variable name).
+    ///   - severalPerLine: whether a line may hold several keys separated by spaces (as `sops`
+    ///     allows in `SOPS_AGE_KEY`).
     /// - Throws: ``SOPSError`` (`invalidKey`) naming the source and line of a malformed key.
-    public static func parseKeys(_ text: String, source: String) throws -> [AgeIdentity] {
+    public static func parseKeys(_ text: String, source: String, severalPerLine: Bool = false) throws -> [AgeIdentity] {
         var identities: [AgeIdentity] = []
         var lineNumber = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            do {
-                identities.append(try AgeIdentity(trimmed))
-            } catch let error as SOPSError {
-                throw SOPSError(error.code, "line \(lineNumber): \(error.message)", source: source)
+            let words =
+                severalPerLine ? trimmed.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) : [trimmed]
+            for word in words {
+                do {
+                    identities.append(try AgeIdentity(word))
+                } catch let error as SOPSError {
+                    throw SOPSError(error.code, "line \(lineNumber): \(error.message)", source: source)
+                }
             }
         }
         return identities

@@ -120,7 +120,7 @@ public struct AgeKeyProvider: KeyProvider, CustomStringConvertible {
     }
 
     /// Where `sops` looks for age keys, in the environment `environment`:
-    /// - `SOPS_AGE_KEY`: keys themselves, one per line;
+    /// - `SOPS_AGE_KEY`: keys themselves, one or more per line separated by spaces;
     /// - `SOPS_AGE_KEY_FILE`: the path of a keys file;
     /// - the user's keys file, `$XDG_CONFIG_HOME/sops/age/keys.txt`, or
     ///   `$HOME/.config/sops/age/keys.txt` when `XDG_CONFIG_HOME` is unset (on macOS, without
@@ -137,7 +137,7 @@ public struct AgeKeyProvider: KeyProvider, CustomStringConvertible {
     ) throws -> AgeKeyProvider {
         var identities: [AgeIdentity] = []
         if let keys = environment["SOPS_AGE_KEY"] {
-            identities += try AgeIdentity.parseKeys(keys, source: "SOPS_AGE_KEY")
+            identities += try AgeIdentity.parseKeys(keys, source: "SOPS_AGE_KEY", severalPerLine: true)
         }
         if let file = environment["SOPS_AGE_KEY_FILE"] {
             identities += try readKeyFile(file)

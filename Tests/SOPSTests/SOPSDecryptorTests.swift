@@ -351,6 +351,12 @@ struct SOPSDecryptorTests {
         #expect(all.identities.map(\.recipient) == [fromVar.recipient, fromFile.recipient, fromDefault.recipient])
         #expect(!all.description.contains("AGE-SECRET-KEY"))
 
+        // SOPS_AGE_KEY may hold several keys on one line.
+        let twoOnALine = try AgeKeyProvider.discover(environment: [
+            "SOPS_AGE_KEY": "\(fromVar.secret) \(fromFile.secret)", "HOME": tools.directory.path + "/nohome",
+        ])
+        #expect(twoOnALine.identities.map(\.recipient) == [fromVar.recipient, fromFile.recipient])
+
         let home = try AgeKeyProvider.discover(environment: ["HOME": tools.directory.path + "/nohome"])
         #expect(home.identities.isEmpty)
         #expect(
