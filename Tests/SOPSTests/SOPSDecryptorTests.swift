@@ -191,6 +191,36 @@ struct SOPSDecryptorTests {
         try await expectAgreement(encrypted, tools: tools, key: key)
     }
 
+    @Test func encryptedSuffix() async throws {
+        let tools = try Tools()
+        defer { tools.cleanUp() }
+        let key = try tools.newAgeKey("k1")
+        let text = "user: admin\npassword_secret: hunter2\nnested_secret:\n  a: [1, two]\nport: 80\n"
+        let encrypted = try tools.encrypt(
+            text,
+            name: "suffix.yaml",
+            recipients: [key.recipient],
+            options: ["--encrypted-suffix", "_secret"]
+        )
+        #expect(encrypted.contains("user: admin"))
+        #expect(!encrypted.contains("hunter2"))
+        try await expectAgreement(encrypted, tools: tools, key: key)
+    }
+
+    @Test func binaryFilesAreDocumentsWithData() async throws {
+        let tools = try Tools()
+        defer { tools.cleanUp() }
+        let key = try tools.newAgeKey("k1")
+        let content = "line one\nline two: not yaml [\n"
+        let path = try tools.write(content, to: "blob.bin")
+        let encrypted = try tools.run(
+            tools.sops,
+            ["--encrypt", "--input-type", "binary", "--output-type", "json", "--age", key.recipient, path]
+        )
+        let decrypted = try await SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)]).decrypt(json: encrypted)
+        #expect(decrypted == ["data": .string(content)])
+    }
+
     @Test func jsonFiles() async throws {
         let tools = try Tools()
         defer { tools.cleanUp() }
