@@ -1,4 +1,4 @@
-import Crypto
+@preconcurrency import Crypto
 import Foundation
 
 /// An age X25519 identity: the private key of an `age1...` recipient.
