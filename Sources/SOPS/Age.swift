@@ -236,6 +236,7 @@ enum AgeFile {
             outputByteCount: 32
         )
         var plaintext: [UInt8] = []
+        plaintext.reserveCapacity(payload.count)  // no reallocation leaves copies behind
         var offset = payload.startIndex + 16
         var counter: UInt64 = 0
         while true {

@@ -108,13 +108,14 @@ public struct AgeKeyProvider: KeyProvider, CustomStringConvertible {
     /// - Throws: ``SOPSError`` (`keySource`) when the file cannot be read, `invalidKey` for a
     ///   malformed key.
     public static func readKeyFile(_ path: String) throws -> [AgeIdentity] {
-        let data: Data
+        var data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw SOPSError(.keySource, "cannot read age key file '\(path)'")
         }
         var bytes = Array(data)
+        data.resetBytes(in: 0..<data.count)
         defer { bytes.zeroize() }
         return try AgeIdentity.parseKeys(String(decoding: bytes, as: UTF8.self), source: path)
     }
