@@ -443,6 +443,61 @@ struct SOPSDecryptorTests {
         await #expect(throws: SOPSError.self) { try await decryptor.decrypt(file: file) }
     }
 
+    @Test func shamirKeyGroupsAndCommentRegexesAreUnsupported() async throws {
+        let tools = try Tools()
+        defer { tools.cleanUp() }
+        let a = try tools.newAgeKey("a")
+        let b = try tools.newAgeKey("b")
+        let decryptor = SOPSDecryptor(ageIdentities: [try AgeIdentity(a.secret), try AgeIdentity(b.secret)])
+        try tools.write(
+            """
+            creation_rules:
+              - shamir_threshold: 2
+                key_groups:
+                  - age: [\(a.recipient)]
+                  - age: [\(b.recipient)]
+
+            """,
+            to: ".sops.yaml"
+        )
+        let path = try tools.write("x: secret-value\n", to: "shamir.yaml")
+        let shamir = try tools.run(tools.sops, ["--encrypt", path])
+        let e1 = await #expect(throws: SOPSError.self) { try await decryptor.decrypt(yaml: shamir) }
+        #expect(e1?.code == .unsupported)
+        #expect(e1?.description.contains("Shamir") == true)
+
+        let comments = try tools.encrypt(
+            "# sops:enc\nx: secret-value\ny: clear\n",
+            name: "comments.yaml",
+            recipients: [a.recipient],
+            options: ["--encrypted-comment-regex", "sops:enc"]
+        )
+        let e2 = await #expect(throws: SOPSError.self) { try await decryptor.decrypt(yaml: comments) }
+        #expect(e2?.code == .unsupported)
+        #expect(e2?.field == "/sops/encrypted_comment_regex")
+    }
+
+    @Test func filesByExtension() async throws {
+        let tools = try Tools()
+        defer { tools.cleanUp() }
+        let key = try tools.newAgeKey("k1")
+        let decryptor = SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)])
+        let yaml = try tools.write(
+            try tools.encrypt("a: 1\n", name: "a.yaml", recipients: [key.recipient]),
+            to: "out/a.enc.yaml"
+        )
+        let json = try tools.write(
+            try tools.encrypt("{\"b\": true}", name: "b.json", recipients: [key.recipient]),
+            to: "out/b.enc.json"
+        )
+        #expect(try await decryptor.decrypt(file: yaml) == [["a": 1]])
+        #expect(try await decryptor.decrypt(file: json) == [["b": true]])
+        let missing = await #expect(throws: SOPSError.self) {
+            try await decryptor.decrypt(file: tools.directory.path + "/absent.yaml")
+        }
+        #expect(missing?.code == .fileSystem)
+    }
+
     @Test func goFloatFormatting() {
         #expect(goFormatFloat(0.125) == "0.125")
         #expect(goFormatFloat(1.5e20) == "150000000000000000000")
