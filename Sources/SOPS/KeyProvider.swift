@@ -2,21 +2,26 @@
 import Foundation
 import Manifests
 
-/// The key a SOPS file's values are encrypted with (AES-256), recovered from one of its master
-/// keys. It holds the bytes in memory that is zeroed when released; it never prints them.
+/// What a master key decrypts to: the key a SOPS file's values are encrypted with (AES-256, 32
+/// bytes), or, in a file using Shamir key groups, one share of it (33 bytes). It holds the bytes
+/// in memory that is zeroed when released; it never prints them.
 public struct DataKey: Sendable, CustomStringConvertible {
     let key: SymmetricKey
 
-    /// A data key from its 32 raw bytes (what a KMS or an age file decrypts to).
+    /// A data key (or key share) from its raw bytes, as a KMS or an age file decrypts them.
     ///
-    /// - Throws: ``SOPSError`` (`invalidKey`) when `bytes` is not 32 bytes long.
+    /// - Throws: ``SOPSError`` (`invalidKey`) when `bytes` is empty or longer than 256 bytes; the
+    ///   decryptor checks the length it needs.
     public init(bytes: some ContiguousBytes) throws {
         let count = bytes.withUnsafeBytes { $0.count }
-        guard count == 32 else {
-            throw SOPSError(.invalidKey, "a SOPS data key is 32 bytes, got \(count)")
+        guard count >= 1 && count <= 256 else {
+            throw SOPSError(.invalidKey, "a SOPS data key is 32 bytes (33 for a Shamir share), got \(count)")
         }
         key = SymmetricKey(data: bytes)
     }
+
+    /// The number of bytes.
+    var count: Int { key.bitCount / 8 }
 
     /// `DataKey(<redacted>)`.
     public var description: String { "DataKey(<redacted>)" }

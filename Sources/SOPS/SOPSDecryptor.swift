@@ -11,8 +11,8 @@ import Manifests
 /// removed, reordered or added value is an error. The result is the document without its `sops`
 /// block, each decrypted value typed by its `type` (`str`, `int`, `float`, `bool`).
 ///
-/// Not supported (each is a clear ``SOPSError``): dotenv and INI files, Shamir key groups,
-/// `encrypted_comment_regex`/`unencrypted_comment_regex`, age plugin and SSH identities. Binary
+/// Key groups with Shamir secret sharing are supported. Not supported (each is a clear
+/// ``SOPSError``): dotenv and INI files, `encrypted_comment_regex`/`unencrypted_comment_regex`, age plugin and SSH identities. Binary
 /// files encrypted by `sops` are JSON or YAML documents with a `data` key and decrypt like any
 /// other document.
 ///
@@ -160,10 +160,53 @@ public struct SOPSDecryptor: Sendable {
         }
     }
 
-    /// Asks every provider about every master key until one returns the data key.
+    /// Asks every provider about every master key until one returns the data key; with Shamir
+    /// key groups, gets a share from each group until enough are found, then combines them.
     func dataKey(for metadata: SOPSMetadata) async throws -> DataKey {
         var failures: [String] = []
-        for masterKey in metadata.masterKeys {
+        var shares: [DataKey] = []
+        let sharing = metadata.keyGroups.count > 1
+        let needed = sharing ? max(metadata.shamirThreshold, 2) : 1
+        for group in metadata.keyGroups {
+            if let key = await firstKey(in: group, failures: &failures) {
+                shares.append(key)
+                if shares.count >= needed { break }
+            }
+        }
+        if shares.count >= needed {
+            if sharing { return try Shamir.combine(shares) }
+            guard shares[0].count == 32 else {
+                throw SOPSError(.invalidKey, "the recovered data key is \(shares[0].count) bytes, not 32")
+            }
+            return shares[0]
+        }
+        let recipients =
+            metadata.masterKeys.isEmpty
+            ? "no master keys" : metadata.masterKeys.map(\.description).joined(separator: ", ")
+        var message = "no available key can decrypt the data key; the file is encrypted for: \(recipients)"
+        if sharing {
+            let groups = metadata.keyGroups.map { "[" + $0.map(\.description).joined(separator: ", ") + "]" }
+            message =
+                "the data key is split across \(metadata.keyGroups.count) key groups and needs keys of "
+                + "\(needed) of them, but the available keys open \(shares.count); the key groups: "
+                + groups.joined(separator: ", ")
+        }
+        let ours = keyProviders.compactMap { $0 as? AgeKeyProvider }.flatMap(\.identities)
+        if keyProviders.isEmpty {
+            message += "; no key providers are configured"
+        } else if keyProviders.contains(where: { $0 is AgeKeyProvider }) {
+            message +=
+                ours.isEmpty
+                ? "; no age identities were found (set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY, or pass a key file)"
+                : "; available age identities: \(ours.map(\.recipient).joined(separator: ", "))"
+        }
+        if !failures.isEmpty { message += "; errors: " + failures.joined(separator: "; ") }
+        throw SOPSError(.noMatchingKey, message)
+    }
+
+    /// The first key any provider gets from any master key of `group`.
+    private func firstKey(in group: [MasterKey], failures: inout [String]) async -> DataKey? {
+        for masterKey in group {
             for provider in keyProviders {
                 do {
                     if let key = try await provider.dataKey(for: masterKey) { return key }
@@ -172,21 +215,7 @@ public struct SOPSDecryptor: Sendable {
                 }
             }
         }
-        let recipients =
-            metadata.masterKeys.isEmpty
-            ? "no master keys" : metadata.masterKeys.map(\.description).joined(separator: ", ")
-        var message = "no available key can decrypt the data key; the file is encrypted for: \(recipients)"
-        let ours = keyProviders.compactMap { $0 as? AgeKeyProvider }.flatMap(\.identities)
-        if keyProviders.isEmpty {
-            message += "; no key providers are configured"
-        } else if !ours.isEmpty || keyProviders.contains(where: { $0 is AgeKeyProvider }) {
-            message +=
-                ours.isEmpty
-                ? "; no age identities were found (set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY, or pass a key file)"
-                : "; available age identities: \(ours.map(\.recipient).joined(separator: ", "))"
-        }
-        if !failures.isEmpty { message += "; errors: " + failures.joined(separator: "; ") }
-        throw SOPSError(.noMatchingKey, message)
+        return nil
     }
 }
 

@@ -3,9 +3,15 @@ import Manifests
 /// The `sops` block of an encrypted document: who can decrypt it, which values are encrypted, and
 /// the encrypted MAC.
 public struct SOPSMetadata: Sendable, Hashable {
-    /// Every master key of the file (the data key encrypted for each recipient), in the order the
-    /// metadata lists them.
+    /// Every master key of the file (the data key, or a share of it, encrypted for each
+    /// recipient), in the order the metadata lists them.
     public var masterKeys: [MasterKey]
+    /// The master keys by key group. A file has one group unless it uses Shamir secret sharing:
+    /// then each group holds one share of the data key, and ``shamirThreshold`` shares rebuild it.
+    public var keyGroups: [[MasterKey]]
+    /// How many key groups must each give their share to rebuild the data key
+    /// (`shamir_threshold`; all of them when absent).
+    public var shamirThreshold: Int
     /// When the file was last encrypted, as written (`lastmodified`); the MAC's additional data.
     public var lastModified: String
     /// The encrypted MAC (`mac`), an `ENC[AES256_GCM,...]` value.
@@ -35,7 +41,7 @@ public struct SOPSMetadata: Sendable, Hashable {
     /// Reads the metadata of an encrypted document (the value of its `sops` key).
     ///
     /// - Throws: ``SOPSError`` (`invalidMetadata`) for a missing or malformed field; `unsupported`
-    ///   for Shamir key groups and comment regexes.
+    ///   for comment regexes.
     public init(_ value: Value) throws {
         guard case .object(let object) = value else {
             throw SOPSError(
@@ -91,21 +97,22 @@ public struct SOPSMetadata: Sendable, Hashable {
             guard case .array(let list) = groups else {
                 throw SOPSError(.invalidMetadata, "'key_groups' is not a list", field: "/sops/key_groups")
             }
-            guard list.count <= 1 else {
-                throw SOPSError(
-                    .unsupported,
-                    "files split across \(list.count) key groups (Shamir secret sharing) are not supported",
-                    field: "/sops/key_groups"
-                )
+            keyGroups = try list.enumerated().map { i, group in
+                try Self.masterKeys(in: group, field: "/sops/key_groups/\(i)")
             }
-            masterKeys = try list.first.map { try Self.masterKeys(in: $0, field: "/sops/key_groups/0") } ?? []
         } else {
-            masterKeys = try Self.masterKeys(in: value, field: "/sops")
+            keyGroups = [try Self.masterKeys(in: value, field: "/sops")]
         }
-        if let threshold = object["shamir_threshold"]?.intValue, threshold > 1 {
+        masterKeys = keyGroups.flatMap { $0 }
+        switch object["shamir_threshold"] {
+        case nil, .null?:
+            shamirThreshold = keyGroups.count
+        case .int(let n)? where n >= 1 && n <= Int64(max(keyGroups.count, 1)):
+            shamirThreshold = Int(n)
+        case let other?:
             throw SOPSError(
-                .unsupported,
-                "Shamir secret sharing (shamir_threshold \(threshold)) is not supported",
+                .invalidMetadata,
+                "'shamir_threshold' (\(other.kindName)) is not a number of key groups between 1 and \(keyGroups.count)",
                 field: "/sops/shamir_threshold"
             )
         }

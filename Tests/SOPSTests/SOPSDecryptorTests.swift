@@ -443,12 +443,12 @@ struct SOPSDecryptorTests {
         await #expect(throws: SOPSError.self) { try await decryptor.decrypt(file: file) }
     }
 
-    @Test func shamirKeyGroupsAndCommentRegexesAreUnsupported() async throws {
+    @Test func shamirKeyGroups() async throws {
         let tools = try Tools()
         defer { tools.cleanUp() }
         let a = try tools.newAgeKey("a")
         let b = try tools.newAgeKey("b")
-        let decryptor = SOPSDecryptor(ageIdentities: [try AgeIdentity(a.secret), try AgeIdentity(b.secret)])
+        let c = try tools.newAgeKey("c")
         try tools.write(
             """
             creation_rules:
@@ -456,16 +456,35 @@ struct SOPSDecryptorTests {
                 key_groups:
                   - age: [\(a.recipient)]
                   - age: [\(b.recipient)]
+                  - age: [\(c.recipient)]
 
             """,
             to: ".sops.yaml"
         )
-        let path = try tools.write("x: secret-value\n", to: "shamir.yaml")
+        let path = try tools.write("x: secret-value\nn: 3\n", to: "shamir.yaml")
         let shamir = try tools.run(tools.sops, ["--encrypt", path])
-        let e1 = await #expect(throws: SOPSError.self) { try await decryptor.decrypt(yaml: shamir) }
-        #expect(e1?.code == .unsupported)
-        #expect(e1?.description.contains("Shamir") == true)
+        #expect(shamir.contains("shamir_threshold: 2"))
+        // Any two of the three groups rebuild the key.
+        for pair in [(a, b), (b, c), (a, c)] {
+            let decryptor = SOPSDecryptor(ageIdentities: [
+                try AgeIdentity(pair.0.secret), try AgeIdentity(pair.1.secret),
+            ])
+            #expect(try await decryptor.decrypt(yaml: shamir) == [["x": "secret-value", "n": 3]])
+        }
+        // One is not enough, and the error says how many are needed.
+        let one = await #expect(throws: SOPSError.self) {
+            try await SOPSDecryptor(ageIdentities: [try AgeIdentity(b.secret)]).decrypt(yaml: shamir)
+        }
+        #expect(one?.code == .noMatchingKey)
+        #expect(one?.description.contains("needs keys of 2 of them") == true)
+        #expect(one?.description.contains(a.recipient) == true)
+    }
 
+    @Test func commentRegexesAreUnsupported() async throws {
+        let tools = try Tools()
+        defer { tools.cleanUp() }
+        let a = try tools.newAgeKey("a")
+        let decryptor = SOPSDecryptor(ageIdentities: [try AgeIdentity(a.secret)])
         let comments = try tools.encrypt(
             "# sops:enc\nx: secret-value\ny: clear\n",
             name: "comments.yaml",
