@@ -11,10 +11,11 @@ import Manifests
 /// removed, reordered or added value is an error. The result is the document without its `sops`
 /// block, each decrypted value typed by its `type` (`str`, `int`, `float`, `bool`).
 ///
-/// Key groups with Shamir secret sharing are supported. Not supported (each is a clear
-/// ``SOPSError``): dotenv and INI files, `encrypted_comment_regex`/`unencrypted_comment_regex`, age plugin and SSH identities. Binary
-/// files encrypted by `sops` are JSON or YAML documents with a `data` key and decrypt like any
-/// other document.
+/// Dotenv files (``decrypt(dotenv:source:)``) and key groups with Shamir secret sharing are
+/// supported too; binary files encrypted by `sops` are JSON or YAML documents with a `data` key
+/// and decrypt like any other document. Not supported (each is a clear ``SOPSError``): INI
+/// files, `encrypted_comment_regex`/`unencrypted_comment_regex`, age plugin, post-quantum and
+/// SSH identities.
 ///
 /// ```swift
 /// let decryptor = SOPSDecryptor(keyProviders: [try AgeKeyProvider.discover()])
@@ -92,7 +93,8 @@ public struct SOPSDecryptor: Sendable {
     /// `yes`/`no`/`on`/`off` fails the MAC check here.
     ///
     /// - Throws: ``Manifests/ManifestError`` for a YAML syntax error; ``SOPSError`` as
-    ///   ``decrypt(documents:source:)`` does, or `unsupported` for a dotenv or INI file.
+    ///   ``decrypt(documents:source:)`` does, or `unsupported` for a dotenv or INI file (use
+    ///   ``decrypt(dotenv:source:)`` for dotenv).
     public func decrypt(yaml text: String, source: String = "<yaml>") async throws -> [Value] {
         try Self.rejectOtherFormats(text, source: source)
         let documents = try YAML.documents(text, source: source).map(\.value)
@@ -111,20 +113,21 @@ public struct SOPSDecryptor: Sendable {
         return try await decrypt(document, source: source)
     }
 
-    /// Decrypts a file by its extension: `.json` as JSON, `.yaml`/`.yml` (and anything else but
-    /// `.env`/`.ini`) as YAML.
+    /// Decrypts a file by its extension: `.json` as JSON, `.env` as dotenv, `.yaml`/`.yml` (and
+    /// anything else but `.ini`) as YAML.
     ///
-    /// - Throws: ``SOPSError`` (`fileSystem` when the file cannot be read, `unsupported` for dotenv
-    ///   and INI files) or the errors of ``decrypt(yaml:source:)`` and ``decrypt(json:source:)``.
+    /// - Throws: ``SOPSError`` (`fileSystem` when the file cannot be read, `unsupported` for INI
+    ///   files) or the errors of ``decrypt(yaml:source:)`` and ``decrypt(json:source:)``.
     public func decrypt(file path: String) async throws -> [Value] {
-        if path.hasSuffix(".env") || path.hasSuffix(".ini") {
-            throw SOPSError(.unsupported, "dotenv and INI files encrypted by sops are not supported", source: path)
+        if path.hasSuffix(".ini") {
+            throw SOPSError(.unsupported, "INI files encrypted by sops are not supported", source: path)
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SOPSError(.fileSystem, "cannot read the file", source: path)
         }
         let text = String(decoding: data, as: UTF8.self)
         if path.hasSuffix(".json") { return [try await decrypt(json: text, source: path)] }
+        if path.hasSuffix(".env") { return [try await decrypt(dotenv: text, source: path)] }
         return try await decrypt(yaml: text, source: path)
     }
 
@@ -152,7 +155,11 @@ public struct SOPSDecryptor: Sendable {
     private static func rejectOtherFormats(_ text: String, source: String) throws {
         for line in text.split(separator: "\n").prefix(4096) {
             if line.hasPrefix("sops_mac=") || line.hasPrefix("sops_lastmodified=") {
-                throw SOPSError(.unsupported, "dotenv files encrypted by sops are not supported", source: source)
+                throw SOPSError(
+                    .unsupported,
+                    "this is a dotenv file encrypted by sops: decrypt it with decrypt(dotenv:)",
+                    source: source
+                )
             }
             if line.hasPrefix("[sops]") {
                 throw SOPSError(.unsupported, "INI files encrypted by sops are not supported", source: source)
@@ -296,7 +303,7 @@ struct TreeDecryption {
         }
     }
 
-    private mutating func leaf(_ value: Value, path: [String], pointer: String) throws -> Value {
+    mutating func leaf(_ value: Value, path: [String], pointer: String) throws -> Value {
         let encrypted = shouldBeEncrypted(path)
         let result: Value
         if encrypted {

@@ -14,7 +14,7 @@ public struct SOPSError: Error, Sendable, CustomStringConvertible {
 
         /// The `sops` metadata block is missing a field or holds one of the wrong kind.
         public static let invalidMetadata = Code(.invalidMetadata)
-        /// The document uses a SOPS feature this module does not implement (dotenv or INI
+        /// The document uses a SOPS feature this module does not implement (INI
         /// files, comment regexes, age plugin, post-quantum or SSH identities).
         public static let unsupported = Code(.unsupported)
         /// None of the available keys can recover the data key; the message names the recipients.

@@ -429,18 +429,43 @@ struct SOPSDecryptorTests {
         #expect(error?.description.contains("KMS unreachable") == true)
     }
 
-    @Test func unsupportedFormatsSaySo() async throws {
+    @Test func dotenvFiles() async throws {
         let tools = try Tools()
         defer { tools.cleanUp() }
-        let key = try tools.newAgeKey("k1")
-        let path = try tools.write("PASSWORD=hunter2\n", to: "app.env")
-        let encrypted = try tools.run(tools.sops, ["--encrypt", "--age", key.recipient, path])
-        let decryptor = SOPSDecryptor(ageIdentities: [try AgeIdentity(key.secret)])
-        let error = await #expect(throws: SOPSError.self) { try await decryptor.decrypt(yaml: encrypted) }
-        #expect(error?.code == .unsupported)
-        #expect(error?.description.contains("dotenv") == true)
+        let alice = try tools.newAgeKey("alice")
+        let bob = try tools.newAgeKey("bob")
+        let text =
+            "# database\nPASSWORD=hunter2\nUSER_unencrypted=admin\nMULTI=first\\nsecond\nEMPTY=\nURL=postgres://u:p@h/db?x=1\n"
+        let path = try tools.write(text, to: "app.env")
+        let encrypted = try tools.run(
+            tools.sops,
+            ["--encrypt", "--age", "\(alice.recipient),\(bob.recipient)", path]
+        )
+        #expect(encrypted.contains("sops_mac="))
+        #expect(!encrypted.contains("hunter2"))
+        let decryptor = SOPSDecryptor(ageIdentities: [try AgeIdentity(bob.secret)])
+        let ours = try await decryptor.decrypt(dotenv: encrypted)
+        let theirs = try Value(
+            json: try tools.sopsDecryptToJSON(encrypted, name: "app.env", keyFile: bob.file, inputType: "dotenv")
+        )
+        #expect(ours == theirs)
+        #expect(ours["MULTI"] == "first\nsecond")
+        #expect(ours.objectValue?.keys == ["PASSWORD", "USER_unencrypted", "MULTI", "EMPTY", "URL"])
+
+        // By extension, too.
         let file = try tools.write(encrypted, to: "enc.env")
-        await #expect(throws: SOPSError.self) { try await decryptor.decrypt(file: file) }
+        #expect(try await decryptor.decrypt(file: file) == [ours])
+
+        // Read as YAML, it says what it is.
+        let asYAML = await #expect(throws: SOPSError.self) { try await decryptor.decrypt(yaml: encrypted) }
+        #expect(asYAML?.code == .unsupported)
+        #expect(asYAML?.description.contains("decrypt(dotenv:)") == true)
+
+        // A clear value changed: the MAC notices; the error does not show the secret.
+        let edited = encrypted.replacingOccurrences(of: "USER_unencrypted=admin", with: "USER_unencrypted=root")
+        let tampered = await #expect(throws: SOPSError.self) { try await decryptor.decrypt(dotenv: edited) }
+        #expect(tampered?.code == .macMismatch)
+        #expect(tampered?.description.contains("hunter2") == false)
     }
 
     @Test func shamirKeyGroups() async throws {
