@@ -12,10 +12,12 @@ let package = Package(
         .library(name: "Diff", targets: ["Diff"]),
         .library(name: "Health", targets: ["Health"]),
         .library(name: "Sync", targets: ["Sync"]),
+        .library(name: "SOPS", targets: ["SOPS"]),
         .executable(name: "gitops-render", targets: ["gitops-render"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // C libraries, linked from the system (Debian's -dev packages).
@@ -30,18 +32,20 @@ let package = Package(
         .target(name: "Diff", dependencies: ["Manifests"]),
         .target(name: "Health", dependencies: ["Manifests"]),
         .target(name: "Sync", dependencies: ["Manifests", "KubeClient", "GitSource", "Diff", "Health"]),
+        .target(name: "SOPS", dependencies: ["Manifests", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "GitOps",
-            dependencies: ["Manifests", "KubeClient", "GitSource", "Diff", "Health", "Sync"]),
+            dependencies: ["Manifests", "KubeClient", "GitSource", "Diff", "Health", "Sync", "SOPS"]),
 
         // Tiny example executables: the code is the documentation.
         .executableTarget(
             name: "gitops-render",
-            dependencies: ["Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Manifests", "SOPS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-render"),
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync"]),
+        .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
     ]
 )

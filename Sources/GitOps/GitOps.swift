@@ -5,3 +5,4 @@
 @_exported import Diff
 @_exported import Health
 @_exported import Sync
+@_exported import SOPS

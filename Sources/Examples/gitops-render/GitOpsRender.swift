@@ -1,7 +1,9 @@
 // gitops-render: render a directory of manifests and print the stream, or every error as
-// `file:line:column: message` with a non-zero exit.
+// `file:line:column: message` with a non-zero exit. SOPS-encrypted manifests are decrypted
+// with age keys found as `sops` finds them, or from --age-key-file.
 import ArgumentParser
 import Manifests
+import SOPS
 
 @main
 struct GitOpsRender: AsyncParsableCommand {
@@ -27,6 +29,14 @@ struct GitOpsRender: AsyncParsableCommand {
     @Flag(help: "Read only the directory itself, not its subdirectories.")
     var noRecursive = false
 
+    @Option(
+        help: """
+            An age keys file for SOPS-encrypted manifests (repeatable). Without it, keys come from \
+            SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and ~/.config/sops/age/keys.txt, as sops finds them.
+            """
+    )
+    var ageKeyFile: [String] = []
+
     func run() async throws {
         do {
             let renderer = DirectoryRenderer(
@@ -34,7 +44,11 @@ struct GitOpsRender: AsyncParsableCommand {
                 include: try include.map(GlobPattern.init),
                 exclude: try exclude.map(GlobPattern.init)
             )
-            let objects = try await renderer.render(RenderInput(directory: directory))
+            let decrypting = DecryptingRenderer(
+                wrapping: renderer,
+                decryptor: SOPSDecryptor(keyProviders: [ageKeys()])
+            )
+            let objects = try await decrypting.render(RenderInput(directory: directory))
             switch output {
             case .yaml:
                 print(YAML.string(documents: objects.map(\.value)), terminator: "")
@@ -48,6 +62,19 @@ struct GitOpsRender: AsyncParsableCommand {
         } catch let error as ManifestError {
             printError(error.description)
             throw ExitCode(1)
+        } catch let error as SOPSError {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+    }
+
+    /// The age keys: the files named, or those `sops` would find. A key that cannot be read is an
+    /// error only when an encrypted manifest needs a key.
+    private func ageKeys() -> any KeyProvider {
+        do {
+            return ageKeyFile.isEmpty ? try AgeKeyProvider.discover() : try AgeKeyProvider(keyFiles: ageKeyFile)
+        } catch {
+            return ClosureKeyProvider { _ in throw error }
         }
     }
 
