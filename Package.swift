@@ -22,11 +22,14 @@ let package = Package(
         .systemLibrary(
             name: "CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
+        .systemLibrary(
+            name: "CGit2", pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
 
         // The SDK's modules (see DESIGN.md).
         .target(name: "Manifests", dependencies: ["CYAML"]),
         .target(name: "KubeClient", dependencies: ["Manifests"]),
-        .target(name: "GitSource"),
+        .target(name: "GitSource", dependencies: ["CGit2"]),
         .target(name: "Diff", dependencies: ["Manifests"]),
         .target(name: "Health", dependencies: ["Manifests"]),
         .target(name: "Sync", dependencies: ["Manifests", "KubeClient", "GitSource", "Diff", "Health"]),
@@ -43,5 +46,6 @@ let package = Package(
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"],
             resources: [.copy("Fixtures")]),
+        .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),
     ]
 )
