@@ -119,6 +119,20 @@ static inline int cgit2_flock(int fd, int exclusive) {
     return rc;
 }
 
+static inline int cgit2_flock_try(int fd, int exclusive) {
+    int rc;
+    do { rc = flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB); } while (rc < 0 && errno == EINTR);
+    return rc < 0 ? -errno : 0;
+}
+
+static inline int cgit2_open_lock(const char *path) {
+    return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+}
+
+static inline int cgit2_create_file(const char *path, int mode) {
+    return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+}
+
 static inline int cgit2_errno(void) { return errno; }
 
 #endif

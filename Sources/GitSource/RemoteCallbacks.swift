@@ -86,8 +86,11 @@ final class RemoteSession: Sendable {
                 return GIT_EAUTH.rawValue
             }
             rc = git_credential_userpass_plaintext_new(out, remote.username ?? "", remote.password ?? "")
-        case .sshKeyFile(let user, _, _, _), .sshKeyMemory(let user, _, _, _), .sshAgent(let user)
-        where has(GIT_CREDENTIAL_USERNAME):
+        case .sshKeyFile(let user, _, _, _) where has(GIT_CREDENTIAL_USERNAME):
+            rc = git_credential_username_new(out, usernameFromURL ?? remote.username ?? user)
+        case .sshKeyMemory(let user, _, _, _) where has(GIT_CREDENTIAL_USERNAME):
+            rc = git_credential_username_new(out, usernameFromURL ?? remote.username ?? user)
+        case .sshAgent(let user) where has(GIT_CREDENTIAL_USERNAME):
             rc = git_credential_username_new(out, usernameFromURL ?? remote.username ?? user)
         case .sshKeyFile(let user, let key, let publicKey, let passphrase) where has(GIT_CREDENTIAL_SSH_KEY):
             if attempt > 2 { return refused(masked) }
