@@ -34,7 +34,7 @@ public struct GitCache: Sendable, Hashable {
     }
 
     func checkoutURL(_ key: String) -> URL {
-        directory.appendingPathComponent("checkouts/\(key)")
+        URL(fileURLWithPath: directory.path + "/checkouts/" + key, isDirectory: true)
     }
 
     var temporaryDirectory: URL { directory.appendingPathComponent("tmp") }
