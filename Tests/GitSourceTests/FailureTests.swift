@@ -1,0 +1,104 @@
+import Foundation
+import GitSource
+import Testing
+
+/// Servers that stall, die mid-transfer or cannot be reached: an error within the stall
+/// timeout, never a hang; task cancellation stops a transfer at once.
+@Suite struct FailureTests {
+    let root: TemporaryDirectory
+    let cache: GitCache
+
+    init() throws {
+        root = try TemporaryDirectory("gitsource-failure")
+        cache = try GitCache(directory: root.url.appendingPathComponent("cache"))
+    }
+
+    /// A repository whose pack is a few megabytes of incompressible data.
+    func bigRepository(_ name: String) throws -> FixtureRepository {
+        let repo = try FixtureRepository(root: root.path, name: name)
+        var files: [String: String] = [:]
+        for i in 0..<64 {
+            let bytes = (0..<48_000).map { _ in UInt8.random(in: 0...255) }
+            files["blob\(i).txt"] = Data(bytes).base64EncodedString()
+        }
+        try repo.commit(files, message: "big")
+        try repo.push()
+        return repo
+    }
+
+    func options(stall: Duration) -> GitSourceOptions {
+        GitSourceOptions(stallTimeout: stall)
+    }
+
+    @Test func stalledServerTimesOut() async throws {
+        let silent = try MisbehavingServer(.silent)
+        defer { silent.stop() }
+        let source = try GitSourceProvider(url: "git://127.0.0.1:\(silent.port)/x.git", options: options(stall: .seconds(1)), cache: cache)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = await #expect(throws: GitSourceError.self) { try await source.resolve(.head) }
+        #expect(error?.isTimeout == true, "\(String(describing: error))")
+        #expect(clock.now - started < .seconds(5))
+        let started2 = clock.now
+        let error2 = await #expect(throws: GitSourceError.self) { try await source.latestRevision(.head) }
+        #expect(error2?.isTimeout == true)
+        #expect(clock.now - started2 < .seconds(5))
+        // Over HTTP too.
+        let http = try GitSourceProvider(url: "http://127.0.0.1:\(silent.port)/x.git", options: options(stall: .seconds(1)), cache: cache)
+        let error3 = await #expect(throws: GitSourceError.self) { try await http.latestRevision(.head) }
+        #expect(error3?.isTimeout == true)
+    }
+
+    @Test func serverKilledInTheMiddleOfAFetch() async throws {
+        _ = try bigRepository("big")
+        let daemon = try GitDaemon(root: root.path)
+        defer { daemon.stop() }
+        let clock = ContinuousClock()
+        // The connection dies after 200 kB of the answer.
+        let dying = try MisbehavingServer(.forward(port: daemon.port, bytes: 200_000, thenClose: true))
+        defer { dying.stop() }
+        let source = try GitSourceProvider(url: "git://127.0.0.1:\(dying.port)/big.git", options: options(stall: .seconds(2)), cache: cache)
+        var started = clock.now
+        let error = await #expect(throws: GitSourceError.self) { try await source.resolve(.head) }
+        #expect(clock.now - started < .seconds(5))
+        #expect(error?.isTimeout == false)
+        // The answer stops after 200 kB and the connection stays open.
+        let stalling = try MisbehavingServer(.forward(port: daemon.port, bytes: 200_000, thenClose: false))
+        defer { stalling.stop() }
+        let stalled = try GitSourceProvider(url: "git://127.0.0.1:\(stalling.port)/big.git", options: options(stall: .seconds(1)), cache: cache)
+        started = clock.now
+        let error2 = await #expect(throws: GitSourceError.self) { try await stalled.resolve(.head) }
+        #expect(error2?.isTimeout == true, "\(String(describing: error2))")
+        #expect(clock.now - started < .seconds(5))
+        // The cache is still usable: the real server completes the fetch.
+        let good = try GitSourceProvider(url: daemon.url("big"), options: options(stall: .seconds(5)), cache: cache)
+        let revision = try await good.resolve(.head)
+        let checkout = try await good.materialize(revision)
+        #expect(FileManager.default.fileExists(atPath: checkout.directory.path + "/blob63.txt"))
+    }
+
+    @Test func cancellationStopsATransfer() async throws {
+        let silent = try MisbehavingServer(.silent)
+        defer { silent.stop() }
+        let source = try GitSourceProvider(url: "git://127.0.0.1:\(silent.port)/x.git", options: options(stall: .seconds(60)), cache: cache)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let task = Task { try await source.resolve(.head) }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        let result = await task.result
+        #expect(clock.now - started < .seconds(3))
+        guard case .failure(let error) = result, let error = error as? GitSourceError else {
+            Issue.record("expected a cancellation error, got \(result)")
+            return
+        }
+        #expect(error.isCancelled)
+    }
+
+    @Test func unreachableRemoteIsAnErrorNotAHang() async throws {
+        let port = try freePort()  // nothing listens there
+        let source = try GitSourceProvider(url: "git://127.0.0.1:\(port)/x.git", options: options(stall: .seconds(2)), cache: cache)
+        let error = await #expect(throws: GitSourceError.self) { try await source.latestRevision(.head) }
+        #expect(error?.description.contains("127.0.0.1") == true)
+    }
+}
