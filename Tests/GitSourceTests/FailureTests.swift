@@ -38,11 +38,11 @@ import Testing
         let started = clock.now
         let error = await #expect(throws: GitSourceError.self) { try await source.resolve(.head) }
         #expect(error?.isTimeout == true, "\(String(describing: error))")
-        #expect(clock.now - started < .seconds(5))
+        #expect(clock.now - started < .seconds(30))
         let started2 = clock.now
         let error2 = await #expect(throws: GitSourceError.self) { try await source.latestRevision(.head) }
         #expect(error2?.isTimeout == true)
-        #expect(clock.now - started2 < .seconds(5))
+        #expect(clock.now - started2 < .seconds(30))
         // Over HTTP too.
         let http = try GitSourceProvider(url: "http://127.0.0.1:\(silent.port)/x.git", options: options(stall: .seconds(1)), cache: cache)
         let error3 = await #expect(throws: GitSourceError.self) { try await http.latestRevision(.head) }
@@ -60,7 +60,7 @@ import Testing
         let source = try GitSourceProvider(url: "git://127.0.0.1:\(dying.port)/big.git", options: options(stall: .seconds(2)), cache: cache)
         var started = clock.now
         let error = await #expect(throws: GitSourceError.self) { try await source.resolve(.head) }
-        #expect(clock.now - started < .seconds(5))
+        #expect(clock.now - started < .seconds(30))
         #expect(error?.isTimeout == false)
         // The answer stops after 200 kB and the connection stays open.
         let stalling = try MisbehavingServer(.forward(port: daemon.port, bytes: 200_000, thenClose: false))
@@ -69,7 +69,7 @@ import Testing
         started = clock.now
         let error2 = await #expect(throws: GitSourceError.self) { try await stalled.resolve(.head) }
         #expect(error2?.isTimeout == true, "\(String(describing: error2))")
-        #expect(clock.now - started < .seconds(5))
+        #expect(clock.now - started < .seconds(30))
         // The cache is still usable: the real server completes the fetch.
         let good = try GitSourceProvider(url: daemon.url("big"), options: options(stall: .seconds(5)), cache: cache)
         let revision = try await good.resolve(.head)
@@ -82,12 +82,14 @@ import Testing
         defer { silent.stop() }
         let source = try GitSourceProvider(url: "git://127.0.0.1:\(silent.port)/x.git", options: options(stall: .seconds(60)), cache: cache)
         let clock = ContinuousClock()
-        let started = clock.now
         let task = Task { try await source.resolve(.head) }
         try await Task.sleep(for: .milliseconds(300))
+        let started = clock.now
         task.cancel()
         let result = await task.result
-        #expect(clock.now - started < .seconds(3))
+        // Far below the 60 s stall timeout: the cancellation stopped it. (Bounds in this file
+        // are generous: parallel tests on two cores delay a task's resumption by seconds.)
+        #expect(clock.now - started < .seconds(30))
         guard case .failure(let error) = result, let error = error as? GitSourceError else {
             Issue.record("expected a cancellation error, got \(result)")
             return

@@ -96,16 +96,13 @@ import Testing
 
     @Test func semverAmongManyTags() async throws {
         let repo = try FixtureRepository(root: root.path, name: "versions")
-        var shas: [String: String] = [:]
         let versions = ["v0.1.0", "v1.0.0", "v1.1.0", "v1.2.0", "v1.2.1", "v1.2.10", "v1.2.9", "v1.3.0-rc.1", "v1.9.0",
                         "v1.10.0", "v2.0.0-rc.1", "v2.0.0", "v2.1.0", "v3.0.0-alpha", "not-a-version"]
-        for (i, v) in versions.enumerated() {
-            shas[v] = try repo.commit(["version": v], message: "release \(v)")
-            try repo.tag(v, annotated: i % 2 == 0)
-        }
-        for i in 0..<40 {
-            try repo.tag("v0.0.\(i)", at: shas["v0.1.0"]!)
-        }
+        var commits = versions.enumerated().map { (i, v) in (files: ["version": v], tag: Optional(v), annotated: i % 2 == 0) }
+        for i in 0..<40 { commits.append((files: ["patch": "\(i)"], tag: "v0.0.\(i)", annotated: false)) }
+        let imported = try repo.importCommits(commits)
+        var shas: [String: String] = [:]
+        for (i, v) in versions.enumerated() { shas[v] = imported[i] }
         try repo.push()
         let daemon = try GitDaemon(root: root.path)
         defer { daemon.stop() }

@@ -19,6 +19,9 @@ func requireExecutable(_ path: String, package: String) throws {
 }
 
 /// Runs a command, returning its standard output; throws with its standard error on failure.
+///
+/// Output goes through temporary files, not pipes: Foundation's `Process` lets every child
+/// inherit open descriptors, so a server started meanwhile would hold a pipe open forever.
 @discardableResult
 func sh(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], input: String? = nil) throws -> String {
     let process = Process()
@@ -34,22 +37,29 @@ func sh(_ arguments: [String], in directory: String? = nil, environment: [String
     env["GIT_TERMINAL_PROMPT"] = "0"
     for (k, v) in environment { env[k] = v }
     process.environment = env
-    let out = Pipe()
-    let err = Pipe()
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("gitsource-sh-\(UUID().uuidString)").path
+    let paths = (out: base + ".out", err: base + ".err", input: base + ".in")
+    defer { for p in [paths.out, paths.err, paths.input] { try? FileManager.default.removeItem(atPath: p) } }
+    _ = FileManager.default.createFile(atPath: paths.out, contents: nil)
+    _ = FileManager.default.createFile(atPath: paths.err, contents: nil)
+    _ = FileManager.default.createFile(atPath: paths.input, contents: Data((input ?? "").utf8))
+    let out = FileHandle(forWritingAtPath: paths.out)
+    let err = FileHandle(forWritingAtPath: paths.err)
+    let inp = FileHandle(forReadingAtPath: paths.input)
     process.standardOutput = out
     process.standardError = err
-    let inPipe = Pipe()
-    process.standardInput = inPipe
+    process.standardInput = inp
     try process.run()
-    if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
-    try? inPipe.fileHandleForWriting.close()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    try? out?.close()
+    try? err?.close()
+    try? inp?.close()
     process.waitUntilExit()
+    let output = (try? String(contentsOfFile: paths.out, encoding: .utf8)) ?? ""
     guard process.terminationStatus == 0 else {
-        throw HarnessError("\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(String(decoding: errData, as: UTF8.self))")
+        let error = (try? String(contentsOfFile: paths.err, encoding: .utf8)) ?? ""
+        throw HarnessError("\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(error)")
     }
-    return String(decoding: outData, as: UTF8.self)
+    return output
 }
 
 /// A temporary directory removed at deinit.
@@ -118,6 +128,41 @@ final class FixtureRepository: @unchecked Sendable {
         }
     }
 
+    /// Appends commits to `main` in one `git fast-import` run (cheap even for hundreds):
+    /// each writes `files` and gets the given lightweight or annotated tag. Returns the SHAs.
+    func importCommits(_ commits: [(files: [String: String], tag: String?, annotated: Bool)]) throws -> [String] {
+        var stream = ""
+        func data(_ text: String) { stream += "data \(text.utf8.count)\n\(text)\n" }
+        let parent = try head()
+        for (i, commit) in commits.enumerated() {
+            stream += "commit refs/heads/main\nmark :\(i + 1)\n"
+            stream += "committer Test Committer <committer@example.com> \(1_700_000_000 + i) +0000\n"
+            data("commit \(i)\n")
+            stream += i == 0 ? "from \(parent)\n" : "from :\(i)\n"
+            for (path, content) in commit.files.sorted(by: { $0.key < $1.key }) {
+                stream += "M 644 inline \(path)\n"
+                data(content)
+            }
+            if let tag = commit.tag {
+                if commit.annotated {
+                    stream += "tag \(tag)\nfrom :\(i + 1)\ntagger Test Tagger <tagger@example.com> \(1_700_000_000 + i) +0000\n"
+                    data("release \(tag)\n")
+                } else {
+                    stream += "reset refs/tags/\(tag)\nfrom :\(i + 1)\n\n"
+                }
+            }
+        }
+        try sh(["git", "fast-import", "--quiet", "--export-marks=\(work)/.git/marks"], in: work, input: stream)
+        try sh(["git", "reset", "-q", "--hard", "main"], in: work)
+        let marks = try String(contentsOfFile: work + "/.git/marks", encoding: .utf8)
+        var byMark: [Int: String] = [:]
+        for line in marks.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let n = Int(parts[0].dropFirst()) { byMark[n] = String(parts[1]) }
+        }
+        return (1...commits.count).map { byMark[$0] ?? "" }
+    }
+
     func push(force: Bool = false, refspecs: [String] = ["main"]) throws {
         try sh(["git", "push", "-q"] + (force ? ["--force"] : []) + ["origin"] + refspecs, in: work)
         try sh(["git", "push", "-q", "--tags"] + (force ? ["--force"] : []) + ["origin"], in: work)
@@ -176,11 +221,21 @@ final class ServerProcess: @unchecked Sendable {
     let name: String
     let logPath: String
 
-    init(name: String, executable: String, arguments: [String], logPath: String, environment: [String: String]? = nil) throws {
+    /// - Parameter shielded: run the server under a small shell that forwards TERM. For
+    ///   servers that close every inherited descriptor (sshd), which Foundation's `Process`
+    ///   would read as the server's exit and then block waiting for it.
+    init(name: String, executable: String, arguments: [String], logPath: String, environment: [String: String]? = nil,
+         shielded: Bool = false) throws {
         self.name = name
         self.logPath = logPath
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        if shielded {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM INT; \"$@\" & child=$!; wait $child",
+                                 "server", executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
         if let environment { process.environment = environment }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)
@@ -188,12 +243,14 @@ final class ServerProcess: @unchecked Sendable {
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        try? log?.close()
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     func stop() {
         guard process.isRunning else { return }
+        // TERM first, KILL after 3 seconds.
         process.terminate()
         let deadline = Date().addingTimeInterval(3)
         while process.isRunning && Date() < deadline { usleep(20_000) }
