@@ -44,8 +44,8 @@ let package = Package(
             path: "Sources/Examples/gitops-render"),
 
         .testTarget(
-            name: "ManifestsTests", dependencies: ["Manifests", "GitOps"],
-            resources: [.copy("Fixtures")]),
+            name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),
     ]
 )

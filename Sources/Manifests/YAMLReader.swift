@@ -1,0 +1,517 @@
+internal import CYAML
+
+/// One document of a YAML stream and where it starts.
+public struct YAMLDocument: Sendable, Hashable {
+    /// The document's content; `.null` for an empty document.
+    public var value: Value
+    /// Where the document's content starts.
+    public var location: SourceLocation
+
+    /// A document holding `value` that starts at `location`.
+    public init(value: Value, location: SourceLocation) {
+        self.value = value
+        self.location = location
+    }
+}
+
+/// Reading YAML streams into ``Value``s, the way Kubernetes reads them.
+///
+/// Scalars resolve as sigs.k8s.io/yaml (go-yaml v2 rules) resolves them, so the result is what
+/// kubectl sends to the API server: `yes`, `on`, `y` are `true`; `0777` is 511; `1e3` is a number;
+/// `~` and an empty value are null; timestamps stay strings; keys that resolve to booleans or
+/// numbers become their text (`on:` is the key `"true"`). Quoted and block scalars are always
+/// strings. Anchors, aliases and merge keys (`<<`) are expanded.
+public enum YAML {
+    /// Reads every document of a YAML stream.
+    ///
+    /// - Parameters:
+    ///   - bytes: the stream, UTF-8.
+    ///   - source: the name used in error locations, such as a file path.
+    ///   - limits: limits against hostile input.
+    /// - Throws: ``ManifestError`` naming the source, line and column of the first error.
+    public static func documents(
+        _ bytes: some Collection<UInt8>,
+        source: String = "<yaml>",
+        limits: ReadLimits = ReadLimits()
+    ) throws -> [YAMLDocument] {
+        if let docs = try bytes.withContiguousStorageIfAvailable({
+            try YAMLReader.read($0, source: source, limits: limits)
+        }) {
+            return docs
+        }
+        return try Array(bytes).withUnsafeBufferPointer { try YAMLReader.read($0, source: source, limits: limits) }
+    }
+
+    /// Reads every document of a YAML stream held in a string.
+    ///
+    /// - Throws: ``ManifestError`` naming the source, line and column of the first error.
+    public static func documents(
+        _ text: String,
+        source: String = "<yaml>",
+        limits: ReadLimits = ReadLimits()
+    ) throws -> [YAMLDocument] {
+        var text = text
+        return try text.withUTF8 { try YAMLReader.read($0, source: source, limits: limits) }
+    }
+}
+
+extension Value {
+    /// Reads a YAML stream that holds at most one document; an empty stream is `.null`.
+    ///
+    /// - Throws: ``ManifestError`` for a syntax error, or when the stream holds several documents.
+    public init(yaml text: String, source: String = "<yaml>", limits: ReadLimits = ReadLimits()) throws {
+        let docs = try YAML.documents(text, source: source, limits: limits)
+        guard docs.count <= 1 else {
+            throw ManifestError(
+                .yamlSyntax,
+                "expected one YAML document, found \(docs.count)",
+                location: docs[1].location
+            )
+        }
+        self = docs.first?.value ?? .null
+    }
+}
+
+/// Owns a libyaml parser reading from a buffer that outlives it.
+private final class LibYAMLParser {
+    let parser: UnsafeMutablePointer<yaml_parser_t>
+
+    init(input: UnsafeBufferPointer<UInt8>) throws {
+        parser = .allocate(capacity: 1)
+        guard yaml_parser_initialize(parser) == 1 else {
+            parser.deallocate()
+            throw ManifestError(.limitExceeded, "libyaml could not allocate a parser")
+        }
+        yaml_parser_set_input_string(parser, input.baseAddress ?? UnsafePointer(bitPattern: 1), input.count)
+        yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
+    }
+
+    deinit {
+        yaml_parser_delete(parser)
+        parser.deallocate()
+    }
+}
+
+/// Builds values from libyaml's event stream, with an explicit stack (no recursion, so deep
+/// documents cannot overflow the thread's stack).
+struct YAMLReader {
+    /// An open container. Its members live on the reader's shared stacks (``items`` or
+    /// ``entries``) from `start` on, and move into one exactly-sized array when it closes: one
+    /// allocation per container instead of one per growth step. The frame is kept small because
+    /// it is pushed and popped for every container; rarely needed state (key indexes, merged
+    /// keys, anchors) lives in side tables keyed by depth.
+    private struct Frame {
+        var isMapping: Bool
+        var start: Int
+        var startNodes: Int
+        /// The parent mapping's key this container is the value of, restored when it closes.
+        var key: PendingKey?
+    }
+
+    /// A mapping key read and waiting for its value.
+    private struct PendingKey {
+        var text: String
+        var isMerge: Bool
+        var mark: yaml_mark_t
+    }
+
+    private let source: String
+    private let limits: ReadLimits
+    private let input: UnsafeBufferPointer<UInt8>
+    private var frames: [Frame] = []
+    /// Whether the innermost open container is a mapping (kept apart from `frames` for speed).
+    private var topIsMapping = false
+    /// The key of the innermost mapping that waits for its value.
+    private var pendingKey: PendingKey?
+    private let items = MoveStack<Value>()
+    private let entries = MoveStack<ObjectValue.Entry>()
+    /// Side tables by frame depth: key positions of large mappings (relative to the frame's
+    /// start), keys set by a merge that explicit keys may override, and anchors of containers.
+    private var keyIndexes: [Int: [String: Int]] = [:]
+    private var mergedKeys: [Int: Set<String>] = [:]
+    private var containerAnchors: [Int: String] = [:]
+    private var anchors: [String: (value: Value, nodes: Int)] = [:]
+    private var nodes = 0
+    private var aliasNodes = 0
+    private var documentValue: Value?
+
+    static func read(_ bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ReadLimits) throws -> [YAMLDocument] {
+        guard bytes.count <= limits.maxBytes else {
+            throw ManifestError(
+                .limitExceeded,
+                "\(source): input of \(bytes.count) bytes is larger than the limit of \(limits.maxBytes)"
+            )
+        }
+        // libyaml checks UTF-8 itself; its reader errors become `invalidUTF8` with the offset.
+        var reader = YAMLReader(source: source, limits: limits, input: bytes)
+        return try reader.run()
+    }
+
+    private init(source: String, limits: ReadLimits, input: UnsafeBufferPointer<UInt8>) {
+        self.source = source
+        self.limits = limits
+        self.input = input
+    }
+
+    private func location(_ mark: yaml_mark_t) -> SourceLocation {
+        SourceLocation(source: source, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+
+    private func syntaxError(_ message: String, _ mark: yaml_mark_t) -> ManifestError {
+        ManifestError(.yamlSyntax, message, location: location(mark))
+    }
+
+    private mutating func run() throws -> [YAMLDocument] {
+        let libyaml = try LibYAMLParser(input: input)
+        let parser = libyaml.parser
+        var documents: [YAMLDocument] = []
+        var event = yaml_event_t()
+        var documentMark = yaml_mark_t()
+        while true {
+            guard yaml_parser_parse(parser, &event) == 1 else { throw parserError(parser.pointee) }
+            defer { yaml_event_delete(&event) }
+            switch event.type {
+            case YAML_SCALAR_EVENT:
+                if frames.isEmpty { documentMark = event.start_mark }
+                try scalar(event)
+            case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
+                if frames.isEmpty { documentMark = event.start_mark }
+                try startContainer(event)
+            case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
+                try endContainer(event)
+            case YAML_ALIAS_EVENT:
+                if frames.isEmpty { documentMark = event.start_mark }
+                try alias(event)
+            case YAML_DOCUMENT_START_EVENT:
+                documentValue = nil
+                anchors.removeAll(keepingCapacity: true)
+                documentMark = event.end_mark
+            case YAML_DOCUMENT_END_EVENT:
+                documents.append(YAMLDocument(value: documentValue ?? .null, location: location(documentMark)))
+                documentValue = nil
+            case YAML_STREAM_END_EVENT:
+                return documents
+            default:
+                break
+            }
+        }
+    }
+
+    private func parserError(_ p: yaml_parser_t) -> ManifestError {
+        var message = p.problem.map { String(cString: $0) } ?? "unknown YAML error"
+        if p.error == YAML_MEMORY_ERROR { message = "libyaml ran out of memory" }
+        if let context = p.context {
+            message +=
+                " (\(String(cString: context)) at line \(p.context_mark.line + 1), column \(p.context_mark.column + 1))"
+        }
+        if p.error == YAML_READER_ERROR {
+            // Reader errors report a byte offset rather than a mark.
+            return ManifestError(
+                .invalidUTF8,
+                message,
+                location: TextPosition.locate(Int(p.problem_offset), in: input, source: source)
+            )
+        }
+        return ManifestError(.yamlSyntax, message, location: location(p.problem_mark))
+    }
+
+    // MARK: Nodes
+
+    /// Whether the innermost container is a mapping waiting for its next key.
+    @inline(__always)
+    private var expectsKey: Bool { topIsMapping && pendingKey == nil }
+
+    @inline(__always)
+    private mutating func startContainer(_ event: borrowing yaml_event_t) throws {
+        let isMapping = event.type == YAML_MAPPING_START_EVENT
+        let anchorPointer = isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
+        let tagPointer = isMapping ? event.data.mapping_start.tag : event.data.sequence_start.tag
+        if expectsKey {
+            throw syntaxError(
+                "a \(isMapping ? "mapping" : "sequence") cannot be a mapping key; Kubernetes keys are strings",
+                event.start_mark
+            )
+        }
+        if let tagPointer {
+            let tag = String(cString: tagPointer)
+            let expected = isMapping ? "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq"
+            if tag.hasPrefix("tag:yaml.org,2002:") && tag != expected {
+                throw syntaxError(
+                    "cannot read a \(isMapping ? "mapping" : "sequence") as \(Self.shortTag(tag))",
+                    event.start_mark
+                )
+            }
+        }
+        guard frames.count < limits.maxDepth else {
+            throw ManifestError(
+                .limitExceeded,
+                "nesting deeper than the limit of \(limits.maxDepth)",
+                location: location(event.start_mark)
+            )
+        }
+        nodes += 1
+        if let anchorPointer { containerAnchors[frames.count] = String(cString: anchorPointer) }
+        frames.append(
+            Frame(
+                isMapping: isMapping,
+                start: isMapping ? entries.count : items.count,
+                startNodes: nodes,
+                key: pendingKey
+            )
+        )
+        pendingKey = nil
+        topIsMapping = isMapping
+    }
+
+    @inline(__always)
+    private mutating func endContainer(_ event: borrowing yaml_event_t) throws {
+        guard let frame = frames.popLast() else { return }
+        let depth = frames.count
+        let value: Value
+        if frame.isMapping {
+            value = .object(ObjectValue(uniqueEntries: entries.popArray(from: frame.start)))
+            if !keyIndexes.isEmpty { keyIndexes[depth] = nil }
+            if !mergedKeys.isEmpty { mergedKeys[depth] = nil }
+        } else {
+            value = .array(items.popArray(from: frame.start))
+        }
+        if !containerAnchors.isEmpty, let anchor = containerAnchors.removeValue(forKey: depth) {
+            anchors[anchor] = (value, nodes - frame.startNodes + 1)
+        }
+        pendingKey = frame.key
+        topIsMapping = depth > 0 && frames[depth - 1].isMapping
+        try add(value, event.start_mark)
+    }
+
+    @inline(__always)
+    private mutating func alias(_ event: borrowing yaml_event_t) throws {
+        let name = String(cString: event.data.alias.anchor)
+        guard let target = anchors[name] else {
+            throw syntaxError(
+                "unknown anchor '\(name)' (an alias must follow its anchor, outside it)",
+                event.start_mark
+            )
+        }
+        aliasNodes += target.nodes
+        nodes += target.nodes
+        if aliasNodes > limits.maxAliasExpansion {
+            throw ManifestError(
+                .limitExceeded,
+                "aliases expand to more than \(limits.maxAliasExpansion) nodes (a 'billion laughs' document?)",
+                location: location(event.start_mark)
+            )
+        }
+        if expectsKey {
+            guard case .string = target.value else {
+                throw syntaxError("a mapping key must be a scalar", event.start_mark)
+            }
+            try setKey(target.value, isMerge: false, mark: event.start_mark)
+        } else {
+            try add(target.value, event.start_mark)
+        }
+    }
+
+    @inline(__always)
+    private mutating func scalar(_ event: borrowing yaml_event_t) throws {
+        let s = event.data.scalar
+        let text = UnsafeBufferPointer(start: s.value, count: s.length)
+        nodes += 1
+        let value: Value
+        let isMergeKey: Bool
+        if let tagPointer = s.tag {
+            value = try resolveTagged(text, tag: String(cString: tagPointer), mark: event.start_mark)
+            isMergeKey = false
+        } else if s.style == YAML_PLAIN_SCALAR_STYLE {
+            value = ScalarResolver.nonString(text) ?? .string(Self.string(text))
+            isMergeKey = s.length == 2 && text[0] == UInt8(ascii: "<") && text[1] == UInt8(ascii: "<")
+        } else {
+            value = .string(Self.string(text))
+            isMergeKey = false
+        }
+        if let anchor = s.anchor {
+            anchors[String(cString: anchor)] = (value, 1)
+        }
+        if expectsKey {
+            try setKey(value, isMerge: isMergeKey, mark: event.start_mark)
+        } else {
+            try add(value, event.start_mark)
+        }
+    }
+
+    @inline(__always)
+    private mutating func setKey(_ key: Value, isMerge: Bool, mark: yaml_mark_t) throws {
+        let text: String
+        switch key {
+        case .string(let s): text = s
+        case .bool(let b): text = b ? "true" : "false"
+        case .int(let i): text = String(i)
+        case .double(let d): text = ScalarResolver.keyText(d)
+        case .null:
+            throw syntaxError("a null mapping key cannot be read (Kubernetes keys are strings)", mark)
+        case .array, .object:
+            throw syntaxError("a mapping key must be a scalar", mark)
+        }
+        pendingKey = PendingKey(text: text, isMerge: isMerge, mark: mark)
+    }
+
+    /// A string from a scalar's bytes (libyaml has checked they are UTF-8).
+    @inline(__always)
+    private static func string(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: text.count) { buffer in
+            guard let base = text.baseAddress else { return 0 }
+            buffer.baseAddress?.initialize(from: base, count: text.count)
+            return text.count
+        }
+    }
+
+    /// Adds a finished value to the innermost container, or makes it the document's root.
+    @inline(__always)
+    private mutating func add(_ value: Value, _ mark: yaml_mark_t) throws {
+        guard !frames.isEmpty else {
+            documentValue = value
+            return
+        }
+        guard topIsMapping else {
+            items.push(value)
+            return
+        }
+        guard let key = pendingKey.take() else { return }
+        let depth = frames.count - 1
+        if key.isMerge {
+            try merge(value, into: depth, mark: mark)
+        } else if let existing = position(of: key.text, in: depth) {
+            if mergedKeys[depth]?.remove(key.text) == nil && limits.rejectDuplicateKeys {
+                throw syntaxError("duplicate key '\(key.text)' in a mapping", key.mark)
+            }
+            entries[existing].value = value
+        } else {
+            appendEntry(key.text, value, to: depth)
+        }
+    }
+
+    /// The position on ``entries`` of `key` in the mapping at `depth`, or `nil`.
+    @inline(__always)
+    private func position(of key: String, in depth: Int) -> Int? {
+        let start = frames[depth].start
+        if !keyIndexes.isEmpty, let keyIndex = keyIndexes[depth] { return keyIndex[key].map { start + $0 } }
+        return entries.withElements(from: start) { buffer in
+            for k in 0..<buffer.count where buffer[k].key == key { return start + k }
+            return nil
+        }
+    }
+
+    /// Appends a member to the mapping at `depth`, indexing its keys once it grows large.
+    @inline(__always)
+    private mutating func appendEntry(_ key: String, _ value: Value, to depth: Int) {
+        entries.push(ObjectValue.Entry(key: key, value: value))
+        let start = frames[depth].start
+        let count = entries.count - start
+        if count < 24 { return }
+        if keyIndexes[depth] != nil {
+            keyIndexes[depth]?[key] = count - 1
+        } else {
+            var built: [String: Int] = [:]
+            built.reserveCapacity(count * 2)
+            for k in start..<entries.count { built[entries[k].key] = k - start }
+            keyIndexes[depth] = built
+        }
+    }
+
+    /// Merges `<<: value` into the mapping at `depth` as go-yaml v2 does: the merged keys are set
+    /// where the merge key stands, later explicit keys override them, and in a sequence of
+    /// mappings the earlier mapping wins.
+    private mutating func merge(_ value: Value, into depth: Int, mark: yaml_mark_t) throws {
+        var sources: [ObjectValue] = []
+        switch value {
+        case .object(let o): sources = [o]
+        case .array(let a):
+            for element in a.reversed() {
+                guard case .object(let o) = element else {
+                    throw syntaxError("a merge key ('<<') takes a mapping or a sequence of mappings", mark)
+                }
+                sources.append(o)
+            }
+        default:
+            throw syntaxError("a merge key ('<<') takes a mapping or a sequence of mappings", mark)
+        }
+        for source in sources {
+            for entry in source.entries {
+                if let existing = position(of: entry.key, in: depth) {
+                    entries[existing].value = entry.value
+                } else {
+                    appendEntry(entry.key, entry.value, to: depth)
+                }
+                mergedKeys[depth, default: []].insert(entry.key)
+            }
+        }
+    }
+
+    // MARK: Tags
+
+    private static func shortTag(_ tag: String) -> String {
+        tag.hasPrefix("tag:yaml.org,2002:") ? "!!" + tag.dropFirst(18) : tag
+    }
+
+    private func resolveTagged(_ text: UnsafeBufferPointer<UInt8>, tag: String, mark: yaml_mark_t) throws -> Value {
+        let string = String(decoding: text, as: UTF8.self)
+        switch tag {
+        case "tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "!":
+            return .string(string)
+        case "tag:yaml.org,2002:binary":
+            guard let decoded = Base64.decode(string) else {
+                throw syntaxError("!!binary value is not valid base64", mark)
+            }
+            return .string(String(decoding: decoded, as: UTF8.self))
+        case "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float":
+            let resolved = ScalarResolver.resolvePlain(text)
+            switch (tag, resolved) {
+            case ("tag:yaml.org,2002:null", .null), ("tag:yaml.org,2002:bool", .bool),
+                ("tag:yaml.org,2002:int", .int), ("tag:yaml.org,2002:float", .double):
+                return resolved
+            case ("tag:yaml.org,2002:float", .int(let i)):
+                return .double(Double(i))
+            default:
+                throw syntaxError("cannot read '\(string)' as \(Self.shortTag(tag))", mark)
+            }
+        default:
+            if tag.hasPrefix("tag:yaml.org,2002:") {
+                throw syntaxError("cannot read a scalar as \(Self.shortTag(tag))", mark)
+            }
+            // Application tags (`!foo`) carry no meaning for Kubernetes: the text is a string.
+            return .string(string)
+        }
+    }
+}
+
+/// Minimal standard base64 decoding for `!!binary` scalars (whitespace ignored).
+enum Base64 {
+    static func decode(_ text: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        var accumulator: UInt32 = 0
+        var bits = 0
+        var padding = 0
+        for b in text.utf8 {
+            let v: UInt8
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): v = b - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): v = b - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): v = b - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "+"): v = 62
+            case UInt8(ascii: "/"): v = 63
+            case UInt8(ascii: "="):
+                padding += 1
+                continue
+            case 0x20, 0x0A, 0x0D, 0x09: continue
+            default: return nil
+            }
+            guard padding == 0 else { return nil }
+            accumulator = accumulator << 6 | UInt32(v)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        return padding <= 2 ? out : nil
+    }
+}
