@@ -136,10 +136,9 @@ final class ReferenceHandle {
 extension git_oid {
     var hex: String {
         var copy = self
-        var buffer = [CChar](repeating: 0, count: 41)
+        var buffer = [CChar](repeating: 0, count: 40)
         _ = git_oid_fmt(&buffer, &copy)
-        buffer[40] = 0
-        return String(cString: buffer)
+        return String(decoding: buffer.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     init?(hex: String) {
