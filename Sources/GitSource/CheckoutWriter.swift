@@ -19,8 +19,13 @@ struct CheckoutWriter {
     private var bytes: Int64 = 0
     private var links: [String] = []  // relative paths of written symbolic links
 
-    init(repository: RepositoryHandle, limits: CheckoutLimits, symlinks: SymlinkPolicy, remote: String,
-         shouldStop: @escaping () -> GitSourceError?) {
+    init(
+        repository: RepositoryHandle,
+        limits: CheckoutLimits,
+        symlinks: SymlinkPolicy,
+        remote: String,
+        shouldStop: @escaping () -> GitSourceError?
+    ) {
         self.repository = repository
         self.limits = limits
         self.symlinks = symlinks
@@ -39,7 +44,9 @@ struct CheckoutWriter {
         if let error = shouldStop() { throw error }
         let count = git_tree_entrycount(tree)
         for index in 0..<count {
-            guard let entry = git_tree_entry_byindex(tree, index), let cName = git_tree_entry_name(entry) else { continue }
+            guard let entry = git_tree_entry_byindex(tree, index), let cName = git_tree_entry_name(entry) else {
+                continue
+            }
             let name = String(cString: cName)
             let path = relative + [name]
             let shown = path.joined(separator: "/")
@@ -62,13 +69,19 @@ struct CheckoutWriter {
                 let blob = try lookupBlob(id, shown)
                 let size = Int64(git_blob_rawsize(blob.pointer))
                 guard size <= limits.maxFileBytes else {
-                    throw GitSourceError(.limitExceeded,
-                        "file '\(shown)' is \(size) bytes, above the limit of \(limits.maxFileBytes)", remote: remote)
+                    throw GitSourceError(
+                        .limitExceeded,
+                        "file '\(shown)' is \(size) bytes, above the limit of \(limits.maxFileBytes)",
+                        remote: remote
+                    )
                 }
                 bytes += size
                 guard bytes <= limits.maxTotalBytes else {
-                    throw GitSourceError(.limitExceeded,
-                        "the checkout exceeds the size limit of \(limits.maxTotalBytes) bytes (at '\(shown)')", remote: remote)
+                    throw GitSourceError(
+                        .limitExceeded,
+                        "the checkout exceeds the size limit of \(limits.maxTotalBytes) bytes (at '\(shown)')",
+                        remote: remote
+                    )
                 }
                 let fd = cgit2_create_file(target, mode == GIT_FILEMODE_BLOB_EXECUTABLE ? 0o555 : 0o444)
                 guard fd >= 0 else { throw ioError("cannot create file", shown) }
@@ -88,15 +101,21 @@ struct CheckoutWriter {
                 let blob = try lookupBlob(id, shown)
                 let size = Int(git_blob_rawsize(blob.pointer))
                 guard let content = git_blob_rawcontent(blob.pointer), size > 0, size < 4096 else {
-                    throw GitSourceError(.unsafeContent, "symbolic link '\(shown)' has an invalid target", remote: remote)
+                    throw GitSourceError(
+                        .unsafeContent,
+                        "symbolic link '\(shown)' has an invalid target",
+                        remote: remote
+                    )
                 }
                 let destination = String(decoding: UnsafeRawBufferPointer(start: content, count: size), as: UTF8.self)
                 if symlinks == .skipAll { continue }
                 if Self.escapes(destination, from: Array(relative)) {
                     if symlinks == .skipEscaping { continue }
-                    throw GitSourceError(.unsafeContent,
+                    throw GitSourceError(
+                        .unsafeContent,
                         "symbolic link '\(shown)' points outside the checkout (to '\(destination)'); refused",
-                        remote: remote)
+                        remote: remote
+                    )
                 }
                 try countFile(shown)
                 guard symlink(destination, target) == 0 else { throw ioError("cannot create symbolic link", shown) }
@@ -112,8 +131,11 @@ struct CheckoutWriter {
     private mutating func countFile(_ shown: String) throws {
         files += 1
         guard files <= limits.maxFiles else {
-            throw GitSourceError(.limitExceeded,
-                "the checkout has more than \(limits.maxFiles) files (at '\(shown)')", remote: remote)
+            throw GitSourceError(
+                .limitExceeded,
+                "the checkout has more than \(limits.maxFiles) files (at '\(shown)')",
+                remote: remote
+            )
         }
     }
 
@@ -125,7 +147,11 @@ struct CheckoutWriter {
     }
 
     private func ioError(_ what: String, _ shown: String) -> GitSourceError {
-        GitSourceError(.cacheIO, "\(what) '\(shown)' in the checkout: \(String(cString: strerror(errno)))", remote: remote)
+        GitSourceError(
+            .cacheIO,
+            "\(what) '\(shown)' in the checkout: \(String(cString: strerror(errno)))",
+            remote: remote
+        )
     }
 
     /// Whether a link target, read from the link's directory, leaves the checkout.
@@ -160,8 +186,11 @@ struct CheckoutWriter {
                 _ = unlink(path)
                 continue
             }
-            throw GitSourceError(.unsafeContent,
-                "symbolic link '\(link)' resolves outside the checkout through other links; refused", remote: remote)
+            throw GitSourceError(
+                .unsafeContent,
+                "symbolic link '\(link)' resolves outside the checkout through other links; refused",
+                remote: remote
+            )
         }
     }
 

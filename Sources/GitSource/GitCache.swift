@@ -22,7 +22,9 @@ public struct GitCache: Sendable, Hashable {
         for sub in ["repositories", "checkouts", "locks", "tmp"] {
             do {
                 try FileManager.default.createDirectory(
-                    at: self.directory.appendingPathComponent(sub), withIntermediateDirectories: true)
+                    at: self.directory.appendingPathComponent(sub),
+                    withIntermediateDirectories: true
+                )
             } catch {
                 throw GitSourceError(.cacheIO, "cannot create cache directory \(self.directory.path)/\(sub): \(error)")
             }
@@ -43,7 +45,10 @@ public struct GitCache: Sendable, Hashable {
     /// processes and other tasks of this one wait their turn). Waiting stops when
     /// `shouldStop` says so.
     func withLock<T>(
-        _ name: String, exclusive: Bool, shouldStop: () -> GitSourceError? = { nil }, _ body: () throws -> T
+        _ name: String,
+        exclusive: Bool,
+        shouldStop: () -> GitSourceError? = { nil },
+        _ body: () throws -> T
     ) throws -> T {
         let path = directory.appendingPathComponent("locks/\(name).lock").path
         let fd = cgit2_open_lock(path)

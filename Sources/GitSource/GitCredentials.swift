@@ -29,18 +29,36 @@ public struct GitCredentials: Sendable, Hashable, CustomStringConvertible {
     /// An SSH private key read from a file (OpenSSH or PEM format), with an optional
     /// passphrase and public-key file.
     public static func sshKey(
-        username: String = "git", privateKeyFile: String, publicKeyFile: String? = nil, passphrase: String? = nil
+        username: String = "git",
+        privateKeyFile: String,
+        publicKeyFile: String? = nil,
+        passphrase: String? = nil
     ) -> GitCredentials {
-        GitCredentials(storage: .sshKeyFile(
-            username: username, privateKey: privateKeyFile, publicKey: publicKeyFile, passphrase: passphrase))
+        GitCredentials(
+            storage: .sshKeyFile(
+                username: username,
+                privateKey: privateKeyFile,
+                publicKey: publicKeyFile,
+                passphrase: passphrase
+            )
+        )
     }
 
     /// An SSH private key held in memory (PEM text), with an optional passphrase.
     public static func sshKey(
-        username: String = "git", privateKey: String, publicKey: String? = nil, passphrase: String? = nil
+        username: String = "git",
+        privateKey: String,
+        publicKey: String? = nil,
+        passphrase: String? = nil
     ) -> GitCredentials {
-        GitCredentials(storage: .sshKeyMemory(
-            username: username, privateKey: privateKey, publicKey: publicKey, passphrase: passphrase))
+        GitCredentials(
+            storage: .sshKeyMemory(
+                username: username,
+                privateKey: privateKey,
+                publicKey: publicKey,
+                passphrase: passphrase
+            )
+        )
     }
 
     /// Keys offered by the running ssh-agent (`SSH_AUTH_SOCK`).

@@ -90,8 +90,11 @@ public struct GitSourceProvider: SourceProvider {
         return try await run { session in
             let table = try listRemote(session)
             guard let revision = try table.resolve(reference, remote: url) else {
-                throw GitSourceError(.invalidReference,
-                    "an abbreviated commit SHA cannot be resolved without fetching; use resolve()", remote: url)
+                throw GitSourceError(
+                    .invalidReference,
+                    "an abbreviated commit SHA cannot be resolved without fetching; use resolve()",
+                    remote: url
+                )
             }
             return revision
         }
@@ -105,14 +108,21 @@ public struct GitSourceProvider: SourceProvider {
     public func materialize(_ revision: Revision, subdirectory: String?) async throws -> Checkout {
         let subpath = try Self.normalizeSubdirectory(subdirectory)
         guard revision.commit.count == 40, revision.commit.allSatisfy(\.isHexDigit) else {
-            throw GitSourceError(.invalidReference,
-                "materialize needs a full commit SHA; resolve '\(revision.commit)' first", remote: url)
+            throw GitSourceError(
+                .invalidReference,
+                "materialize needs a full commit SHA; resolve '\(revision.commit)' first",
+                remote: url
+            )
         }
         let commit = revision.commit.lowercased()
         let key = commit + (subpath.map { "-" + String(StableHash.hex($0).prefix(16)) } ?? "")
         let target = cache.checkoutURL(key)
         return try await run { session in
-            let metadata: CommitMetadata? = try cache.withLock("checkout-" + key, exclusive: true, shouldStop: session.cancellation) {
+            let metadata: CommitMetadata? = try cache.withLock(
+                "checkout-" + key,
+                exclusive: true,
+                shouldStop: session.cancellation
+            ) {
                 if FileManager.default.fileExists(atPath: target.path) {
                     _ = utimes(target.path, nil)
                     return try? cache.withLock(lockName, exclusive: false) {
@@ -127,16 +137,27 @@ public struct GitSourceProvider: SourceProvider {
                 return try cache.withLock(lockName, exclusive: false, shouldStop: session.cancellation) {
                     let repo = try RepositoryHandle.openOrInitBare(at: cache.repositoryPath(remote))
                     guard hasCommit(repo, commit) else {
-                        throw GitSourceError(.commitNotFound,
-                            "commit \(commit) is not on any branch or tag of the remote", remote: url)
+                        throw GitSourceError(
+                            .commitNotFound,
+                            "commit \(commit) is not on any branch or tag of the remote",
+                            remote: url
+                        )
                     }
                     let tree = try self.tree(repo, commit: commit, subdirectory: subpath)
                     let temporary = cache.temporaryDirectory.appendingPathComponent("\(key)-\(UUID().uuidString)")
                     guard mkdir(temporary.path, 0o755) == 0 else {
-                        throw GitSourceError(.cacheIO, "cannot create \(temporary.path): \(String(cString: strerror(errno)))")
+                        throw GitSourceError(
+                            .cacheIO,
+                            "cannot create \(temporary.path): \(String(cString: strerror(errno)))"
+                        )
                     }
-                    var writer = CheckoutWriter(repository: repo, limits: options.limits, symlinks: options.symlinks,
-                                                remote: url, shouldStop: session.cancellation)
+                    var writer = CheckoutWriter(
+                        repository: repo,
+                        limits: options.limits,
+                        symlinks: options.symlinks,
+                        remote: url,
+                        shouldStop: session.cancellation
+                    )
                     do {
                         try writer.write(tree: tree, into: temporary.path)
                     } catch {
@@ -147,7 +168,10 @@ public struct GitSourceProvider: SourceProvider {
                         let code = errno
                         GitCache.removeTree(temporary)
                         if !FileManager.default.fileExists(atPath: target.path) {
-                            throw GitSourceError(.cacheIO, "cannot move checkout into \(target.path): \(String(cString: strerror(code)))")
+                            throw GitSourceError(
+                                .cacheIO,
+                                "cannot move checkout into \(target.path): \(String(cString: strerror(code)))"
+                            )
                         }
                     }
                     return try commitMetadata(repo, commit)
@@ -197,7 +221,8 @@ public struct GitSourceProvider: SourceProvider {
     }
 
     private static func isSafeRefName(_ name: String) -> Bool {
-        !name.contains("..") && !name.contains(":") && !name.contains(" ") && !name.contains("*") && !name.hasSuffix("/")
+        !name.contains("..") && !name.contains(":") && !name.contains(" ") && !name.contains("*")
+            && !name.hasSuffix("/")
     }
 
     static func normalizeSubdirectory(_ subdirectory: String?) throws -> String? {
@@ -205,7 +230,10 @@ public struct GitSourceProvider: SourceProvider {
         var parts: [String] = []
         for part in subdirectory.split(separator: "/") where part != "." {
             guard part != ".." else {
-                throw GitSourceError(.invalidReference, "subdirectory '\(subdirectory)' must stay inside the repository")
+                throw GitSourceError(
+                    .invalidReference,
+                    "subdirectory '\(subdirectory)' must stay inside the repository"
+                )
             }
             parts.append(String(part))
         }
@@ -255,7 +283,8 @@ public struct GitSourceProvider: SourceProvider {
         if table.headTarget == nil, let sha = table.headCommit {
             // Without the symref capability, guess HEAD's branch as git does.
             let matching = table.branches.filter { table.commits[$0] == sha }
-            table.headTarget = matching.first { $0 == "refs/heads/main" } ?? matching.first { $0 == "refs/heads/master" }
+            table.headTarget =
+                matching.first { $0 == "refs/heads/main" } ?? matching.first { $0 == "refs/heads/master" }
                 ?? matching.first
         }
         return table
@@ -279,7 +308,11 @@ public struct GitSourceProvider: SourceProvider {
             }
             let started = Date()
             var pointer: OpaquePointer?
-            try LibGit2.check(git_remote_create_anonymous(&pointer, repo.pointer, remote.url), "cannot create remote", remote: url)
+            try LibGit2.check(
+                git_remote_create_anonymous(&pointer, repo.pointer, remote.url),
+                "cannot create remote",
+                remote: url
+            )
             guard let pointer else { throw GitSourceError(.git, "cannot create remote", remote: url) }
             let handle = RemoteHandle(pointer)
             var callbacks = session.callbacks()
@@ -362,7 +395,9 @@ public struct GitSourceProvider: SourceProvider {
         var head: OpaquePointer?
         if git_reference_lookup(&head, repo.pointer, "HEAD") == 0, let head {
             let handle = ReferenceHandle(head)
-            if git_reference_type(handle.pointer) == GIT_REFERENCE_SYMBOLIC, let target = git_reference_symbolic_target(handle.pointer) {
+            if git_reference_type(handle.pointer) == GIT_REFERENCE_SYMBOLIC,
+                let target = git_reference_symbolic_target(handle.pointer)
+            {
                 table.headTarget = String(cString: target)
                 table.headCommit = table.commits[String(cString: target)]
             } else {
@@ -383,7 +418,11 @@ public struct GitSourceProvider: SourceProvider {
         return id.pointee.hex
     }
 
-    private func lookupCommit(_ reference: SourceReference, in repo: RepositoryHandle, table: ReferenceTable) throws -> Revision {
+    private func lookupCommit(
+        _ reference: SourceReference,
+        in repo: RepositoryHandle,
+        table: ReferenceTable
+    ) throws -> Revision {
         let text: String
         switch reference.kind {
         case .commit(let s), .name(let s): text = s.lowercased()
@@ -396,15 +435,24 @@ public struct GitSourceProvider: SourceProvider {
         var object: OpaquePointer?
         let rc = git_object_lookup_prefix(&object, repo.pointer, &oid, text.utf8.count, GIT_OBJECT_COMMIT)
         if rc == GIT_EAMBIGUOUS.rawValue {
-            throw GitSourceError(.invalidReference, "abbreviated SHA '\(text)' is ambiguous; give more digits", remote: url)
+            throw GitSourceError(
+                .invalidReference,
+                "abbreviated SHA '\(text)' is ambiguous; give more digits",
+                remote: url
+            )
         }
         guard rc == 0, let object else {
-            throw GitSourceError(.commitNotFound,
-                "no commit '\(text)' on any branch or tag of the remote", remote: url,
-                candidates: table.closest(text))
+            throw GitSourceError(
+                .commitNotFound,
+                "no commit '\(text)' on any branch or tag of the remote",
+                remote: url,
+                candidates: table.closest(text)
+            )
         }
         let owned = ObjectHandle(object)
-        guard let id = git_object_id(owned.pointer) else { throw GitSourceError(.git, "commit without id", remote: url) }
+        guard let id = git_object_id(owned.pointer) else {
+            throw GitSourceError(.git, "commit without id", remote: url)
+        }
         return Revision(commit: id.pointee.hex)
     }
 
@@ -417,13 +465,19 @@ public struct GitSourceProvider: SourceProvider {
     }
 
     private func tree(_ repo: RepositoryHandle, commit: String, subdirectory: String?) throws -> ObjectHandle {
-        guard var oid = git_oid(hex: commit) else { throw GitSourceError(.invalidReference, "bad SHA \(commit)", remote: url) }
+        guard var oid = git_oid(hex: commit) else {
+            throw GitSourceError(.invalidReference, "bad SHA \(commit)", remote: url)
+        }
         var object: OpaquePointer?
         try LibGit2.check(git_commit_lookup(&object, repo.pointer, &oid), "cannot read commit \(commit)", remote: url)
         guard let object else { throw GitSourceError(.commitNotFound, "cannot read commit \(commit)", remote: url) }
         let commitHandle = ObjectHandle(object)
         var treePointer: OpaquePointer?
-        try LibGit2.check(git_commit_tree(&treePointer, commitHandle.pointer), "cannot read the tree of \(commit)", remote: url)
+        try LibGit2.check(
+            git_commit_tree(&treePointer, commitHandle.pointer),
+            "cannot read the tree of \(commit)",
+            remote: url
+        )
         guard let treePointer else { throw GitSourceError(.git, "cannot read the tree of \(commit)", remote: url) }
         let root = ObjectHandle(treePointer)
         guard let subdirectory else { return root }
@@ -442,7 +496,9 @@ public struct GitSourceProvider: SourceProvider {
     }
 
     private func commitMetadata(_ repo: RepositoryHandle, _ sha: String) throws -> CommitMetadata {
-        guard var oid = git_oid(hex: sha) else { throw GitSourceError(.invalidReference, "bad SHA \(sha)", remote: url) }
+        guard var oid = git_oid(hex: sha) else {
+            throw GitSourceError(.invalidReference, "bad SHA \(sha)", remote: url)
+        }
         var object: OpaquePointer?
         guard git_commit_lookup(&object, repo.pointer, &oid) == 0, let object else {
             throw GitSourceError(.commitNotFound, "commit \(sha) is not in the cache", remote: url)
@@ -453,9 +509,11 @@ public struct GitSourceProvider: SourceProvider {
                 return .init(name: "", email: "", date: Date(timeIntervalSince1970: 0), timeZoneOffsetMinutes: 0)
             }
             return .init(
-                name: s.name.map { String(cString: $0) } ?? "", email: s.email.map { String(cString: $0) } ?? "",
+                name: s.name.map { String(cString: $0) } ?? "",
+                email: s.email.map { String(cString: $0) } ?? "",
                 date: Date(timeIntervalSince1970: TimeInterval(s.when.time)),
-                timeZoneOffsetMinutes: Int(s.when.offset))
+                timeZoneOffsetMinutes: Int(s.when.offset)
+            )
         }
         var parents: [String] = []
         for index in 0..<git_commit_parentcount(commit.pointer) {
@@ -466,7 +524,8 @@ public struct GitSourceProvider: SourceProvider {
             author: signature(git_commit_author(commit.pointer)),
             committer: signature(git_commit_committer(commit.pointer)),
             message: git_commit_message(commit.pointer).map { String(cString: $0) } ?? "",
-            parents: parents)
+            parents: parents
+        )
         var signatureBuffer = git_buf()
         var payloadBuffer = git_buf()
         if git_commit_extract_signature(&signatureBuffer, &payloadBuffer, repo.pointer, &oid, nil) == 0 {

@@ -28,8 +28,10 @@ enum LibGit2 {
     /// Whether this libgit2 was built with SSH (libssh2) and HTTPS support.
     static var features: (ssh: Bool, https: Bool, threads: Bool) {
         let f = UInt32(bitPattern: git_libgit2_features())
-        return (f & GIT_FEATURE_SSH.rawValue != 0, f & GIT_FEATURE_HTTPS.rawValue != 0,
-                f & GIT_FEATURE_THREADS.rawValue != 0)
+        return (
+            f & GIT_FEATURE_SSH.rawValue != 0, f & GIT_FEATURE_HTTPS.rawValue != 0,
+            f & GIT_FEATURE_THREADS.rawValue != 0
+        )
     }
 
     /// The last libgit2 error on this thread, or a generic text.
@@ -61,7 +63,9 @@ enum LibGit2 {
                 throw GitSourceError(.certificate, "cannot read CA bundle at \(path)")
             }
             var combined = Data()
-            for system in ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"] {
+            for system in [
+                "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem",
+            ] {
                 if let data = FileManager.default.contents(atPath: system) {
                     combined.append(data)
                     combined.append(0x0A)
@@ -75,7 +79,9 @@ enum LibGit2 {
                 }
             }
             combined.append(extra)
-            let file = cacheDirectory.appendingPathComponent("ca-\(StableHash.hex(String(decoding: combined, as: UTF8.self))).pem")
+            let file = cacheDirectory.appendingPathComponent(
+                "ca-\(StableHash.hex(String(decoding: combined, as: UTF8.self))).pem"
+            )
             do {
                 try combined.write(to: file, options: .atomic)
             } catch {

@@ -20,8 +20,12 @@ struct ReferenceTable: Sendable {
         case .head:
             if let headCommit { return Revision(commit: headCommit, reference: headTarget ?? "HEAD") }
             if let target = headTarget, let sha = commits[target] { return Revision(commit: sha, reference: target) }
-            throw GitSourceError(.unknownReference, "the remote has no HEAD (an empty repository?)", remote: remote,
-                                 candidates: closest("HEAD"))
+            throw GitSourceError(
+                .unknownReference,
+                "the remote has no HEAD (an empty repository?)",
+                remote: remote,
+                candidates: closest("HEAD")
+            )
         case .branch(let name):
             let full = name.hasPrefix("refs/heads/") ? name : "refs/heads/" + name
             if let sha = commits[full] { return Revision(commit: sha, reference: full) }
@@ -45,11 +49,14 @@ struct ReferenceTable: Sendable {
                     let short = String(t.dropFirst("refs/tags/".count))
                     return SemanticVersion(short).map { ($0, short) }
                 }.sorted { $0.0 > $1.0 }.prefix(5).map(\.1)
-                throw GitSourceError(.unknownReference,
+                throw GitSourceError(
+                    .unknownReference,
                     "no tag matches semantic-version range '\(text)'"
                         + (pre ? "" : " (pre-releases excluded)")
                         + (versions.isEmpty ? "; the remote has no version tags" : ""),
-                    remote: remote, candidates: Array(versions))
+                    remote: remote,
+                    candidates: Array(versions)
+                )
             }
             return Revision(commit: sha, reference: tag)
         case .fullName(let name):
@@ -59,8 +66,11 @@ struct ReferenceTable: Sendable {
         case .commit(let sha):
             let lower = sha.lowercased()
             guard lower.count >= 4, lower.count <= 40, lower.allSatisfy(\.isHexDigit) else {
-                throw GitSourceError(.invalidReference,
-                    "'\(sha)' is not a commit SHA (4 to 40 hexadecimal digits)", remote: remote)
+                throw GitSourceError(
+                    .invalidReference,
+                    "'\(sha)' is not a commit SHA (4 to 40 hexadecimal digits)",
+                    remote: remote
+                )
             }
             return nil
         case .name(let name):
@@ -82,7 +92,9 @@ struct ReferenceTable: Sendable {
         let target = Self.shortName(name)
         let scored = Set(pool).map { candidate -> (Int, String) in
             var d = Self.distance(target.lowercased(), candidate.lowercased())
-            if candidate.lowercased().contains(target.lowercased()) || target.lowercased().contains(candidate.lowercased()) {
+            if candidate.lowercased().contains(target.lowercased())
+                || target.lowercased().contains(candidate.lowercased())
+            {
                 d = min(d, 1)
             }
             return (d, candidate)

@@ -58,7 +58,9 @@ final class RemoteSession: Sendable {
     }
 
     private func credential(
-        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>, _ usernameFromURL: String?, _ allowed: UInt32
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>,
+        _ usernameFromURL: String?,
+        _ allowed: UInt32
     ) -> Int32 {
         let attempt = findings.withLock { f -> Int in
             f.credentialAttempts += 1
@@ -67,7 +69,13 @@ final class RemoteSession: Sendable {
         let masked = RemoteURL.mask(remote.url)
         // libgit2 asks again after a refusal; the SSH user-name step asks first.
         if attempt > 3 {
-            record(GitSourceError(.authentication, "the server refused the credentials (\(options.credentials))", remote: masked))
+            record(
+                GitSourceError(
+                    .authentication,
+                    "the server refused the credentials (\(options.credentials))",
+                    remote: masked
+                )
+            )
             git_error_set_str(Int32(GIT_ERROR_NET.rawValue), "authentication failed")
             return GIT_EAUTH.rawValue
         }
@@ -76,7 +84,13 @@ final class RemoteSession: Sendable {
         switch options.credentials.storage {
         case .basic(let user, let password) where has(GIT_CREDENTIAL_USERPASS_PLAINTEXT):
             if attempt > 1 {
-                record(GitSourceError(.authentication, "the server refused the credentials (\(options.credentials))", remote: masked))
+                record(
+                    GitSourceError(
+                        .authentication,
+                        "the server refused the credentials (\(options.credentials))",
+                        remote: masked
+                    )
+                )
                 return GIT_EAUTH.rawValue
             }
             rc = git_credential_userpass_plaintext_new(out, user, password)
@@ -103,9 +117,13 @@ final class RemoteSession: Sendable {
             if attempt > 2 { return refused(masked) }
             rc = git_credential_ssh_key_from_agent(out, usernameFromURL ?? user)
         default:
-            record(GitSourceError(.authentication,
-                "the server asked for credentials that are not configured (have: \(options.credentials))",
-                remote: masked))
+            record(
+                GitSourceError(
+                    .authentication,
+                    "the server asked for credentials that are not configured (have: \(options.credentials))",
+                    remote: masked
+                )
+            )
             git_error_set_str(Int32(GIT_ERROR_NET.rawValue), "authentication required")
             return GIT_EAUTH.rawValue
         }
@@ -117,7 +135,13 @@ final class RemoteSession: Sendable {
     }
 
     private func refused(_ masked: String) -> Int32 {
-        record(GitSourceError(.authentication, "the server refused the credentials (\(options.credentials))", remote: masked))
+        record(
+            GitSourceError(
+                .authentication,
+                "the server refused the credentials (\(options.credentials))",
+                remote: masked
+            )
+        )
         git_error_set_str(Int32(GIT_ERROR_NET.rawValue), "authentication failed")
         return GIT_EAUTH.rawValue
     }
@@ -131,11 +155,17 @@ final class RemoteSession: Sendable {
             guard hostkey.pointee.type.rawValue & GIT_CERT_SSH_RAW.rawValue != 0,
                 let raw = hostkey.pointee.hostkey, hostkey.pointee.hostkey_len > 0
             else {
-                record(GitSourceError(.hostKey, "the SSH server's host key could not be read; refusing it", remote: masked))
+                record(
+                    GitSourceError(.hostKey, "the SSH server's host key could not be read; refusing it", remote: masked)
+                )
                 return -1
             }
-            let key = Array(UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self),
-                                                count: hostkey.pointee.hostkey_len))
+            let key = Array(
+                UnsafeBufferPointer(
+                    start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self),
+                    count: hostkey.pointee.hostkey_len
+                )
+            )
             let text: String
             let source: String
             switch policy.storage {
@@ -155,23 +185,41 @@ final class RemoteSession: Sendable {
             case .trusted:
                 return 0
             case .mismatch:
-                record(GitSourceError(.hostKey,
-                    "the SSH host key of \(host):\(port) does not match \(source) (SHA1 fingerprint \(fingerprint)); refusing the connection",
-                    remote: masked))
+                record(
+                    GitSourceError(
+                        .hostKey,
+                        "the SSH host key of \(host):\(port) does not match \(source) (SHA1 fingerprint \(fingerprint)); refusing the connection",
+                        remote: masked
+                    )
+                )
             case .unknown:
-                record(GitSourceError(.hostKey,
-                    "the SSH host \(host):\(port) is not in \(source); add its key (ssh-keyscan -p \(port) \(host)) to trust it",
-                    remote: masked))
+                record(
+                    GitSourceError(
+                        .hostKey,
+                        "the SSH host \(host):\(port) is not in \(source); add its key (ssh-keyscan -p \(port) \(host)) to trust it",
+                        remote: masked
+                    )
+                )
             case .revoked:
-                record(GitSourceError(.hostKey, "the SSH host key of \(host):\(port) is revoked in \(source)", remote: masked))
+                record(
+                    GitSourceError(
+                        .hostKey,
+                        "the SSH host key of \(host):\(port) is revoked in \(source)",
+                        remote: masked
+                    )
+                )
             }
             git_error_set_str(Int32(GIT_ERROR_SSH.rawValue), "host key verification failed")
             return GIT_ECERTIFICATE.rawValue
         }
         if !valid {
-            record(GitSourceError(.certificate,
-                "the TLS certificate of \(host) is not trusted; give the issuing CA as caBundle",
-                remote: masked))
+            record(
+                GitSourceError(
+                    .certificate,
+                    "the TLS certificate of \(host) is not trusted; give the issuing CA as caBundle",
+                    remote: masked
+                )
+            )
         }
         return GIT_PASSTHROUGH.rawValue
     }
@@ -188,8 +236,11 @@ final class RemoteSession: Sendable {
         let masked = RemoteURL.mask(remote.url)
         switch monitor.abortReason {
         case .stalled?:
-            return GitSourceError(.timeout,
-                "\(what) stopped: no progress for \(monitor.stallMilliseconds) ms (stall timeout)", remote: masked)
+            return GitSourceError(
+                .timeout,
+                "\(what) stopped: no progress for \(monitor.stallMilliseconds) ms (stall timeout)",
+                remote: masked
+            )
         case .cancelled?:
             return GitSourceError(.cancelled, "\(what) cancelled", remote: masked)
         case nil:

@@ -60,9 +60,11 @@ struct RemoteURL: Sendable, Hashable {
             case "https": transport = .https
             case "ssh", "git+ssh", "ssh+git": transport = .ssh
             default:
-                throw GitSourceError(.unsupportedTransport,
+                throw GitSourceError(
+                    .unsupportedTransport,
                     "unsupported transport '\(schemeName)://'; use https://, http://, ssh://, git://, file:// or user@host:path",
-                    remote: text)
+                    remote: text
+                )
             }
             guard !h.isEmpty else { throw GitSourceError(.invalidURL, "the repository URL has no host", remote: text) }
             let canonicalScheme = transport == .ssh ? "ssh" : schemeName
@@ -86,7 +88,11 @@ struct RemoteURL: Sendable, Hashable {
             }
             let h = hostPart.lowercased()
             guard !h.isEmpty, !path.isEmpty else {
-                throw GitSourceError(.invalidURL, "cannot read scp-style address; expected user@host:path", remote: text)
+                throw GitSourceError(
+                    .invalidURL,
+                    "cannot read scp-style address; expected user@host:path",
+                    remote: text
+                )
             }
             transport = .ssh
             username = user
@@ -100,9 +106,11 @@ struct RemoteURL: Sendable, Hashable {
             normalized = "ssh://" + h + Self.trimPath(path.hasPrefix("/") ? absolute : "/~/" + path)
             return
         }
-        throw GitSourceError(.invalidURL,
+        throw GitSourceError(
+            .invalidURL,
             "cannot read repository address; expected https://, http://, ssh://, git://, file://, a path or user@host:path",
-            remote: text)
+            remote: text
+        )
     }
 
     private static func splitHostPort(_ s: String) -> (String, Int?) {
@@ -144,7 +152,9 @@ struct RemoteURL: Sendable, Hashable {
         while let scheme = rest.range(of: "://") {
             out += rest[..<scheme.upperBound]
             rest = rest[scheme.upperBound...]
-            let end = rest.firstIndex(where: { $0 == "/" || $0 == " " || $0 == "'" || $0 == "\"" || $0 == "\n" }) ?? rest.endIndex
+            let end =
+                rest.firstIndex(where: { $0 == "/" || $0 == " " || $0 == "'" || $0 == "\"" || $0 == "\n" })
+                ?? rest.endIndex
             if let at = rest[..<end].lastIndex(of: "@") {
                 out += "***@"
                 rest = rest[rest.index(after: at)...]

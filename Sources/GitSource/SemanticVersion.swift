@@ -201,7 +201,9 @@ public struct SemanticVersionRange: Sendable, Hashable, CustomStringConvertible 
         var exclusiveUpper: SemanticVersion? {
             guard let major else { return nil }
             guard let minor else { return SemanticVersion(major: major + 1, minor: 0, patch: 0, prerelease: ["0"]) }
-            guard patch != nil else { return SemanticVersion(major: major, minor: minor + 1, patch: 0, prerelease: ["0"]) }
+            guard patch != nil else {
+                return SemanticVersion(major: major, minor: minor + 1, patch: 0, prerelease: ["0"])
+            }
             return nil
         }
     }
@@ -217,7 +219,10 @@ public struct SemanticVersionRange: Sendable, Hashable, CustomStringConvertible 
         }
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...3).contains(parts.count) else {
-            throw GitSourceError(.invalidReference, "cannot read version '\(token)' in semantic-version range '\(range)'")
+            throw GitSourceError(
+                .invalidReference,
+                "cannot read version '\(token)' in semantic-version range '\(range)'"
+            )
         }
         var numbers: [Int?] = []
         var wild = false
@@ -228,7 +233,10 @@ public struct SemanticVersionRange: Sendable, Hashable, CustomStringConvertible 
             } else if !wild, let n = Int(part), n >= 0 {
                 numbers.append(n)
             } else {
-                throw GitSourceError(.invalidReference, "cannot read version '\(token)' in semantic-version range '\(range)'")
+                throw GitSourceError(
+                    .invalidReference,
+                    "cannot read version '\(token)' in semantic-version range '\(range)'"
+                )
             }
         }
         while numbers.count < 3 { numbers.append(nil) }
@@ -265,7 +273,8 @@ public struct SemanticVersionRange: Sendable, Hashable, CustomStringConvertible 
             return [Comparator(op: .le, version: floor)]
         case "~", "~>":
             guard let major = p.major else { return [] }
-            let upper = p.minor == nil
+            let upper =
+                p.minor == nil
                 ? SemanticVersion(major: major + 1, minor: 0, patch: 0, prerelease: ["0"])
                 : SemanticVersion(major: major, minor: (p.minor ?? 0) + 1, patch: 0, prerelease: ["0"])
             return [Comparator(op: .ge, version: floor), Comparator(op: .lt, version: upper)]
@@ -281,11 +290,16 @@ public struct SemanticVersionRange: Sendable, Hashable, CustomStringConvertible 
             }
             return [Comparator(op: .ge, version: floor), Comparator(op: .lt, version: upper)]
         default:
-            throw GitSourceError(.invalidReference, "unknown operator in '\(token)' of semantic-version range '\(range)'")
+            throw GitSourceError(
+                .invalidReference,
+                "unknown operator in '\(token)' of semantic-version range '\(range)'"
+            )
         }
     }
 }
 
 extension SemanticVersion {
-    fileprivate var withPre0: SemanticVersion { isPrerelease ? self : SemanticVersion(major: major, minor: minor, patch: patch, prerelease: ["0"]) }
+    fileprivate var withPre0: SemanticVersion {
+        isPrerelease ? self : SemanticVersion(major: major, minor: minor, patch: patch, prerelease: ["0"])
+    }
 }

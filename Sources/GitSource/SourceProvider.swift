@@ -174,8 +174,13 @@ public struct CommitMetadata: Sendable, Hashable {
 
     /// Creates commit metadata.
     public init(
-        sha: String, author: Signature, committer: Signature, message: String,
-        parents: [String] = [], signature: String? = nil, signedPayload: String? = nil
+        sha: String,
+        author: Signature,
+        committer: Signature,
+        message: String,
+        parents: [String] = [],
+        signature: String? = nil,
+        signedPayload: String? = nil
     ) {
         self.sha = sha
         self.author = author

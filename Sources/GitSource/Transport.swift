@@ -178,7 +178,9 @@ enum GitStream {
         _ = git_stream_register(GIT_STREAM_STANDARD, &registration)
     }
 
-    private static func socketStream(_ s: UnsafeMutablePointer<git_stream>?) -> UnsafeMutablePointer<cgit2_socket_stream>? {
+    private static func socketStream(
+        _ s: UnsafeMutablePointer<git_stream>?
+    ) -> UnsafeMutablePointer<cgit2_socket_stream>? {
         guard let s else { return nil }
         return UnsafeMutableRawPointer(s).assumingMemoryBound(to: cgit2_socket_stream.self)
     }
@@ -205,13 +207,21 @@ enum GitStream {
         let m = monitor(s)
         let timeout = m?.stallMilliseconds ?? 30_000
         let ctx = s.pointee.context
-        let fd = cgit2_tcp_connect(host, port, timeout, { ctx in
-            guard let ctx else { return 0 }
-            return Unmanaged<TransferMonitor>.fromOpaque(ctx).takeUnretainedValue().checkAbort() == nil ? 0 : 1
-        }, ctx)
+        let fd = cgit2_tcp_connect(
+            host,
+            port,
+            timeout,
+            { ctx in
+                guard let ctx else { return 0 }
+                return Unmanaged<TransferMonitor>.fromOpaque(ctx).takeUnretainedValue().checkAbort() == nil ? 0 : 1
+            },
+            ctx
+        )
         if fd < 0 {
             let target = "\(String(cString: host)):\(String(cString: port))"
-            if let m, let reason = m.abortReason { return fail("cannot connect to \(target): " + abortMessage(reason, m)) }
+            if let m, let reason = m.abortReason {
+                return fail("cannot connect to \(target): " + abortMessage(reason, m))
+            }
             if fd == -ETIMEDOUT { return fail("cannot connect to \(target): timed out after \(timeout) ms") }
             return fail("cannot connect to \(target): \(String(cString: strerror(-fd)))")
         }
@@ -221,7 +231,10 @@ enum GitStream {
         return 0
     }
 
-    static let read: @convention(c) (UnsafeMutablePointer<git_stream>?, UnsafeMutableRawPointer?, Int) -> Int = { raw, buffer, length in
+    static let read: @convention(c) (UnsafeMutablePointer<git_stream>?, UnsafeMutableRawPointer?, Int) -> Int = {
+        raw,
+        buffer,
+        length in
         guard let s = socketStream(raw), s.pointee.s >= 0 else { return -1 }
         let m = monitor(s)
         let fd = s.pointee.s
@@ -249,7 +262,11 @@ enum GitStream {
         }
     }
 
-    static let write: @convention(c) (UnsafeMutablePointer<git_stream>?, UnsafePointer<CChar>?, Int, Int32) -> Int = { raw, data, length, _ in
+    static let write: @convention(c) (UnsafeMutablePointer<git_stream>?, UnsafePointer<CChar>?, Int, Int32) -> Int = {
+        raw,
+        data,
+        length,
+        _ in
         guard let s = socketStream(raw), s.pointee.s >= 0, let data else { return -1 }
         let m = monitor(s)
         let fd = s.pointee.s

@@ -24,8 +24,13 @@ import Testing
 
         let refusing = try GitSourceProvider(url: repo.bare, cache: cache)
         let ok = try await refusing.materialize(Revision(commit: safe))
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: ok.directory.path + "/app/inside") == "config.yaml")
-        let error = await #expect(throws: GitSourceError.self) { try await refusing.materialize(Revision(commit: unsafe)) }
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: ok.directory.path + "/app/inside")
+                == "config.yaml"
+        )
+        let error = await #expect(throws: GitSourceError.self) {
+            try await refusing.materialize(Revision(commit: unsafe))
+        }
         #expect(error?.isUnsafeContent == true)
         #expect(error?.description.contains("outside the checkout") == true)
         #expect(!FileManager.default.fileExists(atPath: cache.directory.path + "/checkouts/" + unsafe))
@@ -36,15 +41,28 @@ import Testing
         try repo.symlink("sneaky", to: "top/..")  // lexically inside, physically outside
         let chained = try repo.commit([:], message: "chained")
         try repo.push()
-        let chainError = await #expect(throws: GitSourceError.self) { try await refusing.materialize(Revision(commit: chained)) }
+        let chainError = await #expect(throws: GitSourceError.self) {
+            try await refusing.materialize(Revision(commit: chained))
+        }
         #expect(chainError?.isUnsafeContent == true)
 
-        let skipping = try GitSourceProvider(url: repo.bare, options: GitSourceOptions(symlinks: .skipEscaping), cache: cache)
+        let skipping = try GitSourceProvider(
+            url: repo.bare,
+            options: GitSourceOptions(symlinks: .skipEscaping),
+            cache: cache
+        )
         let skipped = try await skipping.materialize(Revision(commit: unsafe))
         #expect(FileManager.default.fileExists(atPath: skipped.directory.path + "/app/config.yaml"))
-        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: skipped.directory.path + "/app/passwd")) == nil)
-        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: skipped.directory.path + "/app/climb")) == nil)
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: skipped.directory.path + "/app/inside") == "config.yaml")
+        #expect(
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: skipped.directory.path + "/app/passwd")) == nil
+        )
+        #expect(
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: skipped.directory.path + "/app/climb")) == nil
+        )
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: skipped.directory.path + "/app/inside")
+                == "config.yaml"
+        )
     }
 
     @Test func limitsOnFilesAndSize() async throws {
@@ -52,10 +70,18 @@ import Testing
         for i in 0..<30 { files["f\(i).txt"] = String(repeating: "x", count: 1000) }
         let repo = try FixtureRepository(root: root.path, name: "many", files: files)
         let head = try repo.head()
-        let few = try GitSourceProvider(url: repo.bare, options: GitSourceOptions(limits: CheckoutLimits(maxFiles: 10)), cache: cache)
+        let few = try GitSourceProvider(
+            url: repo.bare,
+            options: GitSourceOptions(limits: CheckoutLimits(maxFiles: 10)),
+            cache: cache
+        )
         let error = await #expect(throws: GitSourceError.self) { try await few.materialize(Revision(commit: head)) }
         #expect(error?.isUnsafeContent == true)
-        let small = try GitSourceProvider(url: repo.bare, options: GitSourceOptions(limits: CheckoutLimits(maxTotalBytes: 5000)), cache: cache)
+        let small = try GitSourceProvider(
+            url: repo.bare,
+            options: GitSourceOptions(limits: CheckoutLimits(maxTotalBytes: 5000)),
+            cache: cache
+        )
         await #expect(throws: GitSourceError.self) { try await small.materialize(Revision(commit: head)) }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: cache.directory.path + "/tmp")
         #expect(leftovers.isEmpty)
@@ -75,8 +101,10 @@ import Testing
             dirs.append(try await source.materialize(Revision(commit: c)).directory)
             // Distinct last-use times (seconds resolution).
             let when = Date().addingTimeInterval(Double(i - 10) * 60)
-            var times = [timeval(tv_sec: Int(when.timeIntervalSince1970), tv_usec: 0),
-                         timeval(tv_sec: Int(when.timeIntervalSince1970), tv_usec: 0)]
+            var times = [
+                timeval(tv_sec: Int(when.timeIntervalSince1970), tv_usec: 0),
+                timeval(tv_sec: Int(when.timeIntervalSince1970), tv_usec: 0),
+            ]
             _ = utimes(dirs[i].path, &times)
         }
         let removed = try cache.collectGarbage(CheckoutRetention(keepMostRecent: 2, maxAge: nil))

@@ -33,7 +33,11 @@ import Testing
     @Test func stalledServerTimesOut() async throws {
         let silent = try MisbehavingServer(.silent)
         defer { silent.stop() }
-        let source = try GitSourceProvider(url: "git://127.0.0.1:\(silent.port)/x.git", options: options(stall: .seconds(1)), cache: cache)
+        let source = try GitSourceProvider(
+            url: "git://127.0.0.1:\(silent.port)/x.git",
+            options: options(stall: .seconds(1)),
+            cache: cache
+        )
         let clock = ContinuousClock()
         let started = clock.now
         let error = await #expect(throws: GitSourceError.self) { try await source.resolve(.head) }
@@ -44,7 +48,11 @@ import Testing
         #expect(error2?.isTimeout == true)
         #expect(clock.now - started2 < .seconds(30))
         // Over HTTP too.
-        let http = try GitSourceProvider(url: "http://127.0.0.1:\(silent.port)/x.git", options: options(stall: .seconds(1)), cache: cache)
+        let http = try GitSourceProvider(
+            url: "http://127.0.0.1:\(silent.port)/x.git",
+            options: options(stall: .seconds(1)),
+            cache: cache
+        )
         let error3 = await #expect(throws: GitSourceError.self) { try await http.latestRevision(.head) }
         #expect(error3?.isTimeout == true)
     }
@@ -57,7 +65,11 @@ import Testing
         // The connection dies after 200 kB of the answer.
         let dying = try MisbehavingServer(.forward(port: daemon.port, bytes: 200_000, thenClose: true))
         defer { dying.stop() }
-        let source = try GitSourceProvider(url: "git://127.0.0.1:\(dying.port)/big.git", options: options(stall: .seconds(2)), cache: cache)
+        let source = try GitSourceProvider(
+            url: "git://127.0.0.1:\(dying.port)/big.git",
+            options: options(stall: .seconds(2)),
+            cache: cache
+        )
         var started = clock.now
         let error = await #expect(throws: GitSourceError.self) { try await source.resolve(.head) }
         #expect(clock.now - started < .seconds(30))
@@ -65,7 +77,11 @@ import Testing
         // The answer stops after 200 kB and the connection stays open.
         let stalling = try MisbehavingServer(.forward(port: daemon.port, bytes: 200_000, thenClose: false))
         defer { stalling.stop() }
-        let stalled = try GitSourceProvider(url: "git://127.0.0.1:\(stalling.port)/big.git", options: options(stall: .seconds(1)), cache: cache)
+        let stalled = try GitSourceProvider(
+            url: "git://127.0.0.1:\(stalling.port)/big.git",
+            options: options(stall: .seconds(1)),
+            cache: cache
+        )
         started = clock.now
         let error2 = await #expect(throws: GitSourceError.self) { try await stalled.resolve(.head) }
         #expect(error2?.isTimeout == true, "\(String(describing: error2))")
@@ -80,7 +96,11 @@ import Testing
     @Test func cancellationStopsATransfer() async throws {
         let silent = try MisbehavingServer(.silent)
         defer { silent.stop() }
-        let source = try GitSourceProvider(url: "git://127.0.0.1:\(silent.port)/x.git", options: options(stall: .seconds(60)), cache: cache)
+        let source = try GitSourceProvider(
+            url: "git://127.0.0.1:\(silent.port)/x.git",
+            options: options(stall: .seconds(60)),
+            cache: cache
+        )
         let clock = ContinuousClock()
         let task = Task { try await source.resolve(.head) }
         try await Task.sleep(for: .milliseconds(300))
@@ -99,7 +119,11 @@ import Testing
 
     @Test func unreachableRemoteIsAnErrorNotAHang() async throws {
         let port = try freePort()  // nothing listens there
-        let source = try GitSourceProvider(url: "git://127.0.0.1:\(port)/x.git", options: options(stall: .seconds(2)), cache: cache)
+        let source = try GitSourceProvider(
+            url: "git://127.0.0.1:\(port)/x.git",
+            options: options(stall: .seconds(2)),
+            cache: cache
+        )
         let error = await #expect(throws: GitSourceError.self) { try await source.latestRevision(.head) }
         #expect(error?.description.contains("127.0.0.1") == true)
     }

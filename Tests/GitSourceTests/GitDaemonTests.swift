@@ -12,14 +12,21 @@ import Testing
         cache = try GitCache(directory: root.url.appendingPathComponent("cache"))
     }
 
-    func provider(_ url: String, _ options: GitSourceOptions = GitSourceOptions(stallTimeout: .seconds(5))) throws -> GitSourceProvider {
+    func provider(
+        _ url: String,
+        _ options: GitSourceOptions = GitSourceOptions(stallTimeout: .seconds(5))
+    ) throws -> GitSourceProvider {
         try GitSourceProvider(url: url, options: options, cache: cache)
     }
 
     @Test func cloneResolveAndMaterialize() async throws {
-        let repo = try FixtureRepository(root: root.path, name: "apps", files: [
-            "README.md": "hello\n", "deploy/app.yaml": "kind: ConfigMap\n", "deploy/nested/b.yaml": "b: 1\n",
-        ])
+        let repo = try FixtureRepository(
+            root: root.path,
+            name: "apps",
+            files: [
+                "README.md": "hello\n", "deploy/app.yaml": "kind: ConfigMap\n", "deploy/nested/b.yaml": "b: 1\n",
+            ]
+        )
         try repo.tag("v1.0.0", annotated: true)
         try repo.tag("light")
         try repo.push()
@@ -96,9 +103,13 @@ import Testing
 
     @Test func semverAmongManyTags() async throws {
         let repo = try FixtureRepository(root: root.path, name: "versions")
-        let versions = ["v0.1.0", "v1.0.0", "v1.1.0", "v1.2.0", "v1.2.1", "v1.2.10", "v1.2.9", "v1.3.0-rc.1", "v1.9.0",
-                        "v1.10.0", "v2.0.0-rc.1", "v2.0.0", "v2.1.0", "v3.0.0-alpha", "not-a-version"]
-        var commits = versions.enumerated().map { (i, v) in (files: ["version": v], tag: Optional(v), annotated: i % 2 == 0) }
+        let versions = [
+            "v0.1.0", "v1.0.0", "v1.1.0", "v1.2.0", "v1.2.1", "v1.2.10", "v1.2.9", "v1.3.0-rc.1", "v1.9.0",
+            "v1.10.0", "v2.0.0-rc.1", "v2.0.0", "v2.1.0", "v3.0.0-alpha", "not-a-version",
+        ]
+        var commits = versions.enumerated().map { (i, v) in
+            (files: ["version": v], tag: Optional(v), annotated: i % 2 == 0)
+        }
         for i in 0..<40 { commits.append((files: ["patch": "\(i)"], tag: "v0.0.\(i)", annotated: false)) }
         let imported = try repo.importCommits(commits)
         var shas: [String: String] = [:]
@@ -198,7 +209,9 @@ import Testing
     @Test func signedCommitMetadata() async throws {
         let repo = try FixtureRepository(root: root.path, name: "signed")
         // A commit object with a gpgsig header, written by hand (no gpg needed).
-        let tree = try sh(["git", "rev-parse", "HEAD^{tree}"], in: repo.work).trimmingCharacters(in: .whitespacesAndNewlines)
+        let tree = try sh(["git", "rev-parse", "HEAD^{tree}"], in: repo.work).trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
         let parent = try repo.head()
         let signature = "-----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEEfake\n =abcd\n -----END PGP SIGNATURE-----"
         let body = """

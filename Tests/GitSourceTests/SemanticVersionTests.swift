@@ -1,4 +1,6 @@
+import Foundation
 import Testing
+
 @testable import GitSource
 
 @Suite struct SemanticVersionTests {
@@ -9,7 +11,9 @@ import Testing
             .max { $0.0 < $1.0 }?.1
     }
 
-    let tags = ["v0.9.0", "v1.0.0", "v1.2.0", "v1.2.5", "v1.3.0-rc.1", "v1.3.0", "v1.10.2", "v2.0.0-beta.1", "v2.0.0", "v2.1.0"]
+    let tags = [
+        "v0.9.0", "v1.0.0", "v1.2.0", "v1.2.5", "v1.3.0-rc.1", "v1.3.0", "v1.10.2", "v2.0.0-beta.1", "v2.0.0", "v2.1.0",
+    ]
 
     @Test func ranges() throws {
         #expect(try pick(">=1.2.0 <2.0.0", tags) == "v1.10.2")
@@ -35,8 +39,10 @@ import Testing
     }
 
     @Test func precedence() throws {
-        let order = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11",
-                     "1.0.0-rc.1", "1.0.0"].compactMap(SemanticVersion.init)
+        let order = [
+            "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11",
+            "1.0.0-rc.1", "1.0.0",
+        ].compactMap(SemanticVersion.init)
         #expect(order.count == 8)
         #expect(order == order.sorted())
         #expect(SemanticVersion("v1.2") == SemanticVersion(major: 1, minor: 2, patch: 0))
@@ -84,9 +90,9 @@ import Testing
         #expect(hosts.verify(host: "other.com", port: 22, key: key) == .trusted)
         #expect(hosts.verify(host: "other.com", port: 22, key: [1, 2]) == .mismatch)
         // SHA-1 of "abc"
-        #expect(HMACSHA1.sha1(Array("abc".utf8)).map { String(format: "%02x", $0) }.joined()
-                == "a9993e364706816aba3e25717850c26c9cd0d89d")
+        #expect(
+            HMACSHA1.sha1(Array("abc".utf8)).map { String(format: "%02x", $0) }.joined()
+                == "a9993e364706816aba3e25717850c26c9cd0d89d"
+        )
     }
 }
-
-import Foundation

@@ -19,13 +19,20 @@ struct TestCertificates {
         let caKey = directory + "/ca.key"
         let csr = directory + "/server.csr"
         let ext = directory + "/server.ext"
-        try sh(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", caCertificate,
-                "-days", "2", "-subj", "/CN=swift-gitops test CA"])
-        try sh(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", serverKey, "-out", csr, "-subj", "/CN=127.0.0.1"])
+        try sh([
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", caCertificate,
+            "-days", "2", "-subj", "/CN=swift-gitops test CA",
+        ])
+        try sh([
+            "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", serverKey, "-out", csr, "-subj",
+            "/CN=127.0.0.1",
+        ])
         try "subjectAltName=DNS:127.0.0.1,DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
             .write(toFile: ext, atomically: true, encoding: .utf8)
-        try sh(["openssl", "x509", "-req", "-in", csr, "-CA", caCertificate, "-CAkey", caKey, "-CAcreateserial",
-                "-out", serverCertificate, "-days", "2", "-extfile", ext])
+        try sh([
+            "openssl", "x509", "-req", "-in", csr, "-CA", caCertificate, "-CAkey", caKey, "-CAcreateserial",
+            "-out", serverCertificate, "-days", "2", "-extfile", ext,
+        ])
     }
 }
 
@@ -46,8 +53,12 @@ final class GitHTTPServer: @unchecked Sendable {
         try requireExecutable("/usr/lib/git-core/git-http-backend", package: "git")
         certificates = try TestCertificates(directory: work)
         let socket = work + "/fcgi.sock"
-        fcgiwrap = try ServerProcess(name: "fcgiwrap", executable: "/usr/sbin/fcgiwrap", arguments: ["-s", "unix:" + socket],
-                                     logPath: work + "/fcgiwrap.log")
+        fcgiwrap = try ServerProcess(
+            name: "fcgiwrap",
+            executable: "/usr/sbin/fcgiwrap",
+            arguments: ["-s", "unix:" + socket],
+            logPath: work + "/fcgiwrap.log"
+        )
         let deadline = Date().addingTimeInterval(5)
         while !FileManager.default.fileExists(atPath: socket) && Date() < deadline { usleep(20_000) }
         let hash = try sh(["openssl", "passwd", "-apr1", Self.password]).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -55,21 +66,21 @@ final class GitHTTPServer: @unchecked Sendable {
         port = try freePort()
         tlsPort = try freePort()
         let backend = """
-                fastcgi_pass unix:\(socket);
-                fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
-                fastcgi_param GIT_PROJECT_ROOT \(root);
-                fastcgi_param GIT_HTTP_EXPORT_ALL "";
-                fastcgi_param PATH_INFO $1;
-                fastcgi_param QUERY_STRING $query_string;
-                fastcgi_param REQUEST_METHOD $request_method;
-                fastcgi_param CONTENT_TYPE $content_type;
-                fastcgi_param CONTENT_LENGTH $content_length;
-                fastcgi_param REMOTE_USER $remote_user;
-                fastcgi_param REMOTE_ADDR $remote_addr;
-                fastcgi_param SERVER_PROTOCOL $server_protocol;
-                fastcgi_param GIT_CONFIG_NOSYSTEM 1;
-                fastcgi_param HOME \(work);
-        """
+                    fastcgi_pass unix:\(socket);
+                    fastcgi_param SCRIPT_FILENAME /usr/lib/git-core/git-http-backend;
+                    fastcgi_param GIT_PROJECT_ROOT \(root);
+                    fastcgi_param GIT_HTTP_EXPORT_ALL "";
+                    fastcgi_param PATH_INFO $1;
+                    fastcgi_param QUERY_STRING $query_string;
+                    fastcgi_param REQUEST_METHOD $request_method;
+                    fastcgi_param CONTENT_TYPE $content_type;
+                    fastcgi_param CONTENT_LENGTH $content_length;
+                    fastcgi_param REMOTE_USER $remote_user;
+                    fastcgi_param REMOTE_ADDR $remote_addr;
+                    fastcgi_param SERVER_PROTOCOL $server_protocol;
+                    fastcgi_param GIT_CONFIG_NOSYSTEM 1;
+                    fastcgi_param HOME \(work);
+            """
         let config = """
             \(getuid() == 0 ? "user root;" : "")
             worker_processes 1;
@@ -102,15 +113,19 @@ final class GitHTTPServer: @unchecked Sendable {
             }
             """
         try config.write(toFile: work + "/nginx.conf", atomically: true, encoding: .utf8)
-        nginx = try ServerProcess(name: "nginx", executable: "/usr/sbin/nginx",
-                                  arguments: ["-p", work, "-e", work + "/nginx-error.log", "-c", work + "/nginx.conf"],
-                                  logPath: work + "/nginx.log")
+        nginx = try ServerProcess(
+            name: "nginx",
+            executable: "/usr/sbin/nginx",
+            arguments: ["-p", work, "-e", work + "/nginx-error.log", "-c", work + "/nginx.conf"],
+            logPath: work + "/nginx.log"
+        )
         try waitForPort(port, process: nginx.process, name: "nginx")
         try waitForPort(tlsPort, process: nginx.process, name: "nginx (TLS)")
     }
 
     func url(_ path: String, tls: Bool = false, credentials: String? = nil) -> String {
-        (tls ? "https://" : "http://") + (credentials.map { $0 + "@" } ?? "") + "127.0.0.1:\(tls ? tlsPort : port)/\(path)"
+        (tls ? "https://" : "http://") + (credentials.map { $0 + "@" } ?? "")
+            + "127.0.0.1:\(tls ? tlsPort : port)/\(path)"
     }
 
     func stop() {
@@ -169,9 +184,13 @@ final class SSHServer: @unchecked Sendable {
             LogLevel ERROR
             """
         try config.write(toFile: work + "/sshd_config", atomically: true, encoding: .utf8)
-        server = try ServerProcess(name: "sshd", executable: "/usr/sbin/sshd",
-                                   arguments: ["-D", "-e", "-f", work + "/sshd_config"], logPath: work + "/sshd.log",
-                                   shielded: true)
+        server = try ServerProcess(
+            name: "sshd",
+            executable: "/usr/sbin/sshd",
+            arguments: ["-D", "-e", "-f", work + "/sshd_config"],
+            logPath: work + "/sshd.log",
+            shielded: true
+        )
         try waitForPort(port, process: server.process, name: "sshd")
     }
 

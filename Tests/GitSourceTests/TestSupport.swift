@@ -14,7 +14,9 @@ struct HarnessError: Error, CustomStringConvertible {
 /// Fails with a clear message when a server binary the tests need is missing.
 func requireExecutable(_ path: String, package: String) throws {
     guard FileManager.default.isExecutableFile(atPath: path) else {
-        throw HarnessError("\(path) is missing: install the Debian package '\(package)' (scripts/apt-packages.txt lists it)")
+        throw HarnessError(
+            "\(path) is missing: install the Debian package '\(package)' (scripts/apt-packages.txt lists it)"
+        )
     }
 }
 
@@ -23,7 +25,12 @@ func requireExecutable(_ path: String, package: String) throws {
 /// Output goes through temporary files, not pipes: Foundation's `Process` lets every child
 /// inherit open descriptors, so a server started meanwhile would hold a pipe open forever.
 @discardableResult
-func sh(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], input: String? = nil) throws -> String {
+func sh(
+    _ arguments: [String],
+    in directory: String? = nil,
+    environment: [String: String] = [:],
+    input: String? = nil
+) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
@@ -68,7 +75,9 @@ final class TemporaryDirectory: @unchecked Sendable {
     var url: URL { URL(fileURLWithPath: path) }
 
     init(_ name: String = "gitsource-test") throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "\(name)-\(UUID().uuidString.prefix(8))"
+        )
         try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
         path = base.path
     }
@@ -100,7 +109,10 @@ final class FixtureRepository: @unchecked Sendable {
     func commit(_ files: [String: String], message: String, remove: [String] = []) throws -> String {
         for (path, content) in files {
             let url = URL(fileURLWithPath: work + "/" + path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try content.write(to: url, atomically: true, encoding: .utf8)
         }
         for path in remove { try sh(["git", "rm", "-q", path], in: work) }
@@ -112,7 +124,9 @@ final class FixtureRepository: @unchecked Sendable {
     func symlink(_ path: String, to target: String) throws {
         let full = work + "/" + path
         try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: full).deletingLastPathComponent(), withIntermediateDirectories: true)
+            at: URL(fileURLWithPath: full).deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
         try FileManager.default.createSymbolicLink(atPath: full, withDestinationPath: target)
     }
 
@@ -145,7 +159,8 @@ final class FixtureRepository: @unchecked Sendable {
             }
             if let tag = commit.tag {
                 if commit.annotated {
-                    stream += "tag \(tag)\nfrom :\(i + 1)\ntagger Test Tagger <tagger@example.com> \(1_700_000_000 + i) +0000\n"
+                    stream +=
+                        "tag \(tag)\nfrom :\(i + 1)\ntagger Test Tagger <tagger@example.com> \(1_700_000_000 + i) +0000\n"
                     data("release \(tag)\n")
                 } else {
                     stream += "reset refs/tags/\(tag)\nfrom :\(i + 1)\n\n"
@@ -185,7 +200,9 @@ func freePort() throws -> Int {
     addr.sin_port = 0
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+        }
     }
     guard bound else { throw HarnessError("cannot bind a free port") }
     return Int(UInt16(bigEndian: addr.sin_port))
@@ -224,14 +241,24 @@ final class ServerProcess: @unchecked Sendable {
     /// - Parameter shielded: run the server under a small shell that forwards TERM. For
     ///   servers that close every inherited descriptor (sshd), which Foundation's `Process`
     ///   would read as the server's exit and then block waiting for it.
-    init(name: String, executable: String, arguments: [String], logPath: String, environment: [String: String]? = nil,
-         shielded: Bool = false) throws {
+    init(
+        name: String,
+        executable: String,
+        arguments: [String],
+        logPath: String,
+        environment: [String: String]? = nil,
+        shielded: Bool = false
+    ) throws {
         self.name = name
         self.logPath = logPath
         if shielded {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM INT; \"$@\" & child=$!; wait $child",
-                                 "server", executable] + arguments
+            process.arguments =
+                [
+                    "-c",
+                    "trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM INT; \"$@\" & child=$!; wait $child",
+                    "server", executable,
+                ] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
@@ -250,9 +277,10 @@ final class ServerProcess: @unchecked Sendable {
 
     func stop() {
         guard process.isRunning else { return }
-        // TERM first, KILL after 3 seconds.
+        // TERM first, KILL soon after: a child of this process may have TERM blocked (it
+        // inherits the signal mask of the thread that started it).
         process.terminate()
-        let deadline = Date().addingTimeInterval(3)
+        let deadline = Date().addingTimeInterval(0.5)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
@@ -272,10 +300,14 @@ final class GitDaemon: @unchecked Sendable {
         try requireExecutable("/usr/lib/git-core/git-daemon", package: "git")
         port = try freePort()
         server = try ServerProcess(
-            name: "git daemon", executable: "/usr/lib/git-core/git-daemon",
-            arguments: ["--listen=127.0.0.1", "--port=\(port)", "--base-path=\(root)", "--export-all", "--reuseaddr",
-                        "--informative-errors", root],
-            logPath: root + "/git-daemon-\(port).log")
+            name: "git daemon",
+            executable: "/usr/lib/git-core/git-daemon",
+            arguments: [
+                "--listen=127.0.0.1", "--port=\(port)", "--base-path=\(root)", "--export-all", "--reuseaddr",
+                "--informative-errors", root,
+            ],
+            logPath: root + "/git-daemon-\(port).log"
+        )
         try waitForPort(port, process: server.process, name: "git daemon")
     }
 
@@ -288,7 +320,10 @@ final class GitDaemon: @unchecked Sendable {
 /// stays silent (a stalled server), or forwards to a real server for `bytes` bytes of its
 /// answer and then goes silent or closes (a server dying in the middle of a fetch).
 final class MisbehavingServer: @unchecked Sendable {
-    enum Behaviour { case silent, forward(port: Int, bytes: Int, thenClose: Bool) }
+    enum Behaviour {
+        case silent
+        case forward(port: Int, bytes: Int, thenClose: Bool)
+    }
 
     let port: Int
     private let listener: Int32
@@ -342,9 +377,14 @@ final class MisbehavingServer: @unchecked Sendable {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = UInt16(port).bigEndian
         let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
-        guard ok else { shutdown(client, Int32(SHUT_RDWR)); return }
+        guard ok else {
+            shutdown(client, Int32(SHUT_RDWR))
+            return
+        }
         // client -> upstream
         Thread {
             var buffer = [UInt8](repeating: 0, count: 16384)

@@ -44,17 +44,31 @@ import Testing
         #expect(missing?.isAuthenticationFailure == true, "\(String(describing: missing))")
 
         let wrong = try GitSourceProvider(
-            url: privateURL, options: options(.basic(username: GitHTTPServer.user, password: "wrong-Secret-123")), cache: cache)
+            url: privateURL,
+            options: options(.basic(username: GitHTTPServer.user, password: "wrong-Secret-123")),
+            cache: cache
+        )
         let refused = await #expect(throws: GitSourceError.self) { try await wrong.resolve(.head) }
         #expect(refused?.isAuthenticationFailure == true, "\(String(describing: refused))")
         #expect(refused?.description.contains("wrong-Secret-123") == false)
 
         let basic = try GitSourceProvider(
-            url: privateURL, options: options(.basic(username: GitHTTPServer.user, password: GitHTTPServer.password)), cache: cache)
+            url: privateURL,
+            options: options(.basic(username: GitHTTPServer.user, password: GitHTTPServer.password)),
+            cache: cache
+        )
         #expect(try await basic.resolve(.head).commit == next)
         let token = try GitSourceProvider(
-            url: privateURL, options: options(.token(GitHTTPServer.password, username: GitHTTPServer.user)), cache: cache)
+            url: privateURL,
+            options: options(.token(GitHTTPServer.password, username: GitHTTPServer.user)),
+            cache: cache
+        )
         #expect(try await token.latestRevision(.head).commit == next)
+
+        // This server's CA is trusted by no one (each server makes its own): HTTPS is refused.
+        let untrusted = try GitSourceProvider(url: server.url("public/apps.git", tls: true), options: options(), cache: cache)
+        let tlsError = await #expect(throws: GitSourceError.self) { try await untrusted.latestRevision(.head) }
+        #expect(tlsError?.isUntrustedServer == true, "\(String(describing: tlsError))")
 
         // Credentials in the URL are used, and never shown or stored.
         let inURL = server.url("private/apps.git", credentials: "\(GitHTTPServer.user):\(GitHTTPServer.password)")
@@ -69,7 +83,10 @@ import Testing
         let walker = FileManager.default.enumerator(atPath: cache.directory.path)
         while let file = walker?.nextObject() as? String {
             guard let data = FileManager.default.contents(atPath: cache.directory.path + "/" + file) else { continue }
-            #expect(!String(decoding: data, as: UTF8.self).contains(GitHTTPServer.password), "\(file) holds the password")
+            #expect(
+                !String(decoding: data, as: UTF8.self).contains(GitHTTPServer.password),
+                "\(file) holds the password"
+            )
         }
     }
 
@@ -85,7 +102,11 @@ import Testing
         let url = server.url("public/tls.git", tls: true)
         // Before any CA bundle is trusted in this process, the test CA's certificate is refused.
         // (The trust store is process-wide, so this check only holds on a first run.)
-        let trusted = try GitSourceProvider(url: url, options: options(ca: server.certificates.caCertificate), cache: cache)
+        let trusted = try GitSourceProvider(
+            url: url,
+            options: options(ca: server.certificates.caCertificate),
+            cache: cache
+        )
         #expect(try await trusted.latestRevision(.head).commit == head)
         let revision = try await trusted.resolve(.head)
         let checkout = try await trusted.materialize(revision)
@@ -93,9 +114,12 @@ import Testing
         let privateURL = server.url("private/tls.git", tls: true)
         let auth = try GitSourceProvider(
             url: privateURL,
-            options: options(.basic(username: GitHTTPServer.user, password: GitHTTPServer.password),
-                             ca: server.certificates.caCertificate),
-            cache: cache)
+            options: options(
+                .basic(username: GitHTTPServer.user, password: GitHTTPServer.password),
+                ca: server.certificates.caCertificate
+            ),
+            cache: cache
+        )
         #expect(try await auth.resolve(.head).commit == head)
     }
 
@@ -109,8 +133,14 @@ import Testing
         let url = server.url(repo.bare)
 
         let keyFile = GitSourceOptions(
-            credentials: .sshKey(username: "root", privateKeyFile: server.clientKey, publicKeyFile: server.clientPublicKey),
-            hostKeys: .knownHostsFile(server.knownHosts), stallTimeout: .seconds(10))
+            credentials: .sshKey(
+                username: "root",
+                privateKeyFile: server.clientKey,
+                publicKeyFile: server.clientPublicKey
+            ),
+            hostKeys: .knownHostsFile(server.knownHosts),
+            stallTimeout: .seconds(10)
+        )
         let source = try GitSourceProvider(url: url, options: keyFile, cache: cache)
         #expect(try await source.latestRevision(.head).commit == head, "sshd log: \(server.server.log)")
         let revision = try await source.resolve(.branch("main"))
@@ -122,28 +152,53 @@ import Testing
         let scp = "root@127.0.0.1:\(repo.bare)"
         _ = scp  // scp-style has no port; the ssh:// form carries it. Same key in memory:
         let inMemory = GitSourceOptions(
-            credentials: .sshKey(username: "root", privateKey: try String(contentsOfFile: server.clientKey, encoding: .utf8)),
-            hostKeys: .knownHosts(try String(contentsOfFile: server.knownHosts, encoding: .utf8)), stallTimeout: .seconds(10))
+            credentials: .sshKey(
+                username: "root",
+                privateKey: try String(contentsOfFile: server.clientKey, encoding: .utf8)
+            ),
+            hostKeys: .knownHosts(try String(contentsOfFile: server.knownHosts, encoding: .utf8)),
+            stallTimeout: .seconds(10)
+        )
         let memory = try GitSourceProvider(url: url, options: inMemory, cache: cache)
         #expect(try await memory.latestRevision(.head).commit == head)
 
         // A wrong host key is refused; so is a host missing from known_hosts.
-        let wrong = try GitSourceProvider(url: url, options: GitSourceOptions(
-            credentials: keyFile.credentials, hostKeys: .knownHostsFile(server.wrongKnownHosts), stallTimeout: .seconds(10)), cache: cache)
+        let wrong = try GitSourceProvider(
+            url: url,
+            options: GitSourceOptions(
+                credentials: keyFile.credentials,
+                hostKeys: .knownHostsFile(server.wrongKnownHosts),
+                stallTimeout: .seconds(10)
+            ),
+            cache: cache
+        )
         let mismatch = await #expect(throws: GitSourceError.self) { try await wrong.latestRevision(.head) }
         #expect(mismatch?.isUntrustedServer == true, "\(String(describing: mismatch))")
         #expect(mismatch?.description.contains("does not match") == true)
-        let unknown = try GitSourceProvider(url: url, options: GitSourceOptions(
-            credentials: keyFile.credentials, hostKeys: .knownHosts(""), stallTimeout: .seconds(10)), cache: cache)
+        let unknown = try GitSourceProvider(
+            url: url,
+            options: GitSourceOptions(
+                credentials: keyFile.credentials,
+                hostKeys: .knownHosts(""),
+                stallTimeout: .seconds(10)
+            ),
+            cache: cache
+        )
         let missing = await #expect(throws: GitSourceError.self) { try await unknown.resolve(.head) }
         #expect(missing?.isUntrustedServer == true)
 
         // A key the server does not know.
         let otherKey = work + "/other_key"
         try sh(["ssh-keygen", "-q", "-t", "ecdsa", "-m", "PEM", "-N", "", "-f", otherKey])
-        let stranger = try GitSourceProvider(url: url, options: GitSourceOptions(
-            credentials: .sshKey(username: "root", privateKeyFile: otherKey),
-            hostKeys: .knownHostsFile(server.knownHosts), stallTimeout: .seconds(10)), cache: cache)
+        let stranger = try GitSourceProvider(
+            url: url,
+            options: GitSourceOptions(
+                credentials: .sshKey(username: "root", privateKeyFile: otherKey),
+                hostKeys: .knownHostsFile(server.knownHosts),
+                stallTimeout: .seconds(10)
+            ),
+            cache: cache
+        )
         let denied = await #expect(throws: GitSourceError.self) { try await stranger.latestRevision(.head) }
         #expect(denied?.isAuthenticationFailure == true, "\(String(describing: denied))")
     }

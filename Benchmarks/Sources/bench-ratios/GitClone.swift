@@ -9,7 +9,9 @@ enum GitCloneBenchmark {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
     static func run(rounds: Int) async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-git-\(UUID().uuidString.prefix(8))").path
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bench-git-\(UUID().uuidString.prefix(8))"
+        ).path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer {
             _ = try? shell(["chmod", "-R", "u+w", root])
@@ -21,7 +23,9 @@ enum GitCloneBenchmark {
         let port = try freePort()
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: "/usr/lib/git-core/git-daemon")
-        daemon.arguments = ["--listen=127.0.0.1", "--port=\(port)", "--base-path=\(root)", "--export-all", "--reuseaddr", root]
+        daemon.arguments = [
+            "--listen=127.0.0.1", "--port=\(port)", "--base-path=\(root)", "--export-all", "--reuseaddr", root,
+        ]
         daemon.standardOutput = FileHandle.nullDevice
         daemon.standardError = FileHandle.nullDevice
         try daemon.run()
@@ -41,15 +45,24 @@ enum GitCloneBenchmark {
             let revision = try await source.resolve(.head)
             let checkout = try await source.materialize(revision)
             oursBest = min(oursBest, seconds(clock.now - start))
-            guard FileManager.default.fileExists(atPath: checkout.directory.path + "/apps/app-000/config-00.yaml") else {
+            guard FileManager.default.fileExists(atPath: checkout.directory.path + "/apps/app-000/config-00.yaml")
+            else {
                 throw Failure(description: "git-clone: our checkout lacks its files")
             }
             start = clock.now
             try shell(["git", "clone", "-q", url, root + "/git-clone-\(round)"])
             gitBest = min(gitBest, seconds(clock.now - start))
         }
-        print(Measure.line("git-clone", ours: 1 / oursBest, anchorName: "git-clone", anchor: 1 / gitBest, unit: "clones/s")
-              + " (ours \(Measure.figure(oursBest * 1000)) ms, git clone \(Measure.figure(gitBest * 1000)) ms; target ratio at least 0.83)")
+        print(
+            Measure.line(
+                "git-clone",
+                ours: 1 / oursBest,
+                anchorName: "git-clone",
+                anchor: 1 / gitBest,
+                unit: "clones/s"
+            )
+                + " (ours \(Measure.figure(oursBest * 1000)) ms, git clone \(Measure.figure(gitBest * 1000)) ms; target ratio at least 0.83)"
+        )
         fflush(nil)
 
         // Polling an unchanged repository.
@@ -63,7 +76,9 @@ enum GitCloneBenchmark {
             polls.append(seconds(clock.now - start))
         }
         polls.sort()
-        print("git-poll: \(Measure.figure(polls[polls.count / 2] * 1000)) ms median, \(Measure.figure(polls[0] * 1000)) ms best (latestRevision over git://, target under 20 ms)")
+        print(
+            "git-poll: \(Measure.figure(polls[polls.count / 2] * 1000)) ms median, \(Measure.figure(polls[0] * 1000)) ms best (latestRevision over git://, target under 20 ms)"
+        )
         fflush(nil)
     }
 
@@ -127,7 +142,9 @@ enum GitCloneBenchmark {
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+            }
         }
         guard ok else { throw Failure(description: "no free port") }
         return Int(UInt16(bigEndian: addr.sin_port))
