@@ -1,7 +1,9 @@
 import Foundation
 
 /// How to authenticate to a Git remote. Secrets never appear in descriptions, errors or logs.
-public struct GitCredentials: Sendable, Hashable, CustomStringConvertible {
+public struct GitCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible,
+    CustomReflectable
+{
     enum Storage: Sendable, Hashable {
         case none
         case basic(username: String, password: String)
@@ -76,6 +78,12 @@ public struct GitCredentials: Sendable, Hashable, CustomStringConvertible {
         case .sshAgent(let u): return "ssh-agent(\(u))"
         }
     }
+
+    /// The same as ``description``: no secret.
+    public var debugDescription: String { description }
+
+    /// A mirror without children, so `dump` shows no secret.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 
     var secrets: [String] {
         switch storage {

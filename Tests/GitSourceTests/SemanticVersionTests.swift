@@ -66,6 +66,17 @@ import Testing
         #expect(!error.description.contains("s3cret"))
     }
 
+    @Test func secretsStayOutOfDescriptionsAndDumps() {
+        let options = GitSourceOptions(credentials: .basic(username: "bob", password: "hunter2-secret"))
+        var dumped = ""
+        dump(options, to: &dumped)
+        #expect(!dumped.contains("hunter2-secret"))
+        #expect(!String(describing: options).contains("hunter2-secret"))
+        #expect(
+            !"\(GitCredentials.sshKey(privateKey: "-----BEGIN KEY-----abc", passphrase: "pw-123"))".contains("pw-123")
+        )
+    }
+
     @Test func scpStyleAndNormalization() throws {
         let scp = try RemoteURL("git@GitHub.com:team/apps.git")
         #expect(scp.transport == .ssh)

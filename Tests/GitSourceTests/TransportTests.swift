@@ -66,7 +66,11 @@ import Testing
         #expect(try await token.latestRevision(.head).commit == next)
 
         // This server's CA is trusted by no one (each server makes its own): HTTPS is refused.
-        let untrusted = try GitSourceProvider(url: server.url("public/apps.git", tls: true), options: options(), cache: cache)
+        let untrusted = try GitSourceProvider(
+            url: server.url("public/apps.git", tls: true),
+            options: options(),
+            cache: cache
+        )
         let tlsError = await #expect(throws: GitSourceError.self) { try await untrusted.latestRevision(.head) }
         #expect(tlsError?.isUntrustedServer == true, "\(String(describing: tlsError))")
 
@@ -186,6 +190,47 @@ import Testing
         )
         let missing = await #expect(throws: GitSourceError.self) { try await unknown.resolve(.head) }
         #expect(missing?.isUntrustedServer == true)
+
+        // An encrypted key with its passphrase; then the same key through ssh-agent.
+        let encrypted = work + "/encrypted_key"
+        try sh(["ssh-keygen", "-q", "-t", "ecdsa", "-m", "PEM", "-N", "correct horse", "-f", encrypted])
+        let authorized = try String(contentsOfFile: work + "/authorized_keys", encoding: .utf8)
+        try (authorized + (try String(contentsOfFile: encrypted + ".pub", encoding: .utf8)))
+            .write(toFile: work + "/authorized_keys", atomically: true, encoding: .utf8)
+        let withPassphrase = try GitSourceProvider(
+            url: url,
+            options: GitSourceOptions(
+                credentials: .sshKey(username: "root", privateKeyFile: encrypted, passphrase: "correct horse"),
+                hostKeys: .knownHostsFile(server.knownHosts),
+                stallTimeout: .seconds(10)
+            ),
+            cache: cache
+        )
+        #expect(try await withPassphrase.latestRevision(.head).commit == head)
+
+        try requireExecutable("/usr/bin/ssh-agent", package: "openssh-client")
+        let agentSocket = work + "/agent.sock"
+        let agent = try ServerProcess(
+            name: "ssh-agent",
+            executable: "/usr/bin/ssh-agent",
+            arguments: ["-D", "-a", agentSocket],
+            logPath: work + "/agent.log"
+        )
+        defer { agent.stop() }
+        let deadline = Date().addingTimeInterval(5)
+        while !FileManager.default.fileExists(atPath: agentSocket) && Date() < deadline { usleep(20_000) }
+        try sh(["ssh-add", "-q", server.clientKey], environment: ["SSH_AUTH_SOCK": agentSocket])
+        setenv("SSH_AUTH_SOCK", agentSocket, 1)  // libssh2 reads it; only this test uses an agent
+        let viaAgent = try GitSourceProvider(
+            url: url,
+            options: GitSourceOptions(
+                credentials: .sshAgent(username: "root"),
+                hostKeys: .knownHostsFile(server.knownHosts),
+                stallTimeout: .seconds(10)
+            ),
+            cache: cache
+        )
+        #expect(try await viaAgent.latestRevision(.head).commit == head)
 
         // A key the server does not know.
         let otherKey = work + "/other_key"
