@@ -209,7 +209,7 @@ public struct GitSourceProvider: SourceProvider {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
                 let thread = Thread {
-                    continuation.resume(with: Result { try body(session) })
+                    continuation.resume(with: Result { try LibGit2.withOperation { try body(session) } })
                 }
                 thread.name = "gitsource"
                 thread.stackSize = 8 << 20

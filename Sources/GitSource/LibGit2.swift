@@ -2,10 +2,19 @@ internal import CGit2
 import Foundation
 import Synchronization
 
-/// Process-wide libgit2 state: initialized once, on first use, and never shut down while
-/// the process runs (shutting down under a running fetch would crash it); the operating
-/// system reclaims it at exit.
+/// Process-wide libgit2 state: initialized once, on first use, and shut down at process exit
+/// when no operation is running (shutting down under a running fetch would crash it).
 enum LibGit2 {
+    /// libgit2 operations running now (see ``withOperation(_:)``).
+    private static let active = Atomic<Int>(0)
+
+    /// Counts a running operation, so that exit does not shut libgit2 down under it.
+    static func withOperation<T>(_ body: () throws -> T) rethrows -> T {
+        active.add(1, ordering: .sequentiallyConsistent)
+        defer { active.subtract(1, ordering: .sequentiallyConsistent) }
+        return try body()
+    }
+
     private static let ready: Result<Void, GitSourceError> = {
         let rc = git_libgit2_init()
         guard rc >= 0 else {
@@ -17,6 +26,9 @@ enum LibGit2 {
         _ = cgit2_opts_set_owner_validation(0)
         // Our own socket stream: connect and stall timeouts, cancellation (see Transport.swift).
         GitStream.register()
+        atexit {
+            if LibGit2.active.load(ordering: .sequentiallyConsistent) == 0 { _ = git_libgit2_shutdown() }
+        }
         return .success(())
     }()
 
