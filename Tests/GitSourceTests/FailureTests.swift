@@ -57,6 +57,26 @@ import Testing
         #expect(error3?.isTimeout == true)
     }
 
+    @Test func stalledSSHServerTimesOut() async throws {
+        // libssh2 reads the socket itself; the watchdog shuts the socket down to wake it.
+        let silent = try MisbehavingServer(.silent)
+        defer { silent.stop() }
+        let source = try GitSourceProvider(
+            url: "ssh://git@127.0.0.1:\(silent.port)/x.git",
+            options: GitSourceOptions(
+                credentials: .sshAgent(),
+                hostKeys: .insecureAcceptAny,
+                stallTimeout: .seconds(1)
+            ),
+            cache: cache
+        )
+        let clock = ContinuousClock()
+        let started = clock.now
+        let error = await #expect(throws: GitSourceError.self) { try await source.latestRevision(.head) }
+        #expect(error?.isTimeout == true, "\(String(describing: error))")
+        #expect(clock.now - started < .seconds(30))
+    }
+
     @Test func serverKilledInTheMiddleOfAFetch() async throws {
         _ = try bigRepository("big")
         let daemon = try GitDaemon(root: root.path)
