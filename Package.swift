@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Health", targets: ["Health"]),
         .library(name: "Sync", targets: ["Sync"]),
         .executable(name: "gitops-render", targets: ["gitops-render"]),
+        .executable(name: "gitops-fetch", targets: ["gitops-fetch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,6 +43,10 @@ let package = Package(
             name: "gitops-render",
             dependencies: ["Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-render"),
+        .executableTarget(
+            name: "gitops-fetch",
+            dependencies: ["GitSource", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Examples/gitops-fetch"),
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
