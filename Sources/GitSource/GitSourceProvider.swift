@@ -297,6 +297,7 @@ public struct GitSourceProvider: SourceProvider {
         let path = cache.repositoryPath(remote)
         let marker = path + "/gitsource-fetched"
         try cache.withLock(lockName, exclusive: true, shouldStop: session.cancellation) {
+            Self.removeStaleLockFiles(path)
             let repo = try RepositoryHandle.openOrInitBare(at: path)
             try checkOwnership(path)
             if extraRefspecs.isEmpty, !force,
@@ -339,6 +340,19 @@ public struct GitSourceProvider: SourceProvider {
             try prune(repo, keeping: table)
             try updateHead(repo, table)
             try? "\(started.timeIntervalSince1970)\n".write(toFile: marker, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Removes `*.lock` files that a process killed in the middle of a fetch left behind
+    /// (they would make every later reference update fail). Called under the repository's
+    /// exclusive lock, so no live fetch owns them.
+    static func removeStaleLockFiles(_ path: String) {
+        for file in ["packed-refs.lock", "config.lock", "HEAD.lock", "shallow.lock"] {
+            _ = unlink(path + "/" + file)
+        }
+        guard let walker = FileManager.default.enumerator(atPath: path + "/refs") else { return }
+        while let relative = walker.nextObject() as? String {
+            if relative.hasSuffix(".lock") { _ = unlink(path + "/refs/" + relative) }
         }
     }
 

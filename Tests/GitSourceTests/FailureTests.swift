@@ -137,6 +137,22 @@ import Testing
         #expect(error.isCancelled)
     }
 
+    @Test func staleLockFilesOfACrashedFetchAreCleared() async throws {
+        let repo = try FixtureRepository(root: root.path, name: "crashed")
+        let source = try GitSourceProvider(url: repo.bare, options: options(stall: .seconds(5)), cache: cache)
+        _ = try await source.resolve(.head)
+        // A process killed while updating references leaves their lock files.
+        let mirror =
+            try FileManager.default.contentsOfDirectory(atPath: cache.directory.path + "/repositories")
+            .first ?? ""
+        let refs = cache.directory.path + "/repositories/" + mirror
+        _ = FileManager.default.createFile(atPath: refs + "/refs/heads/main.lock", contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: refs + "/packed-refs.lock", contents: Data("x".utf8))
+        let next = try repo.commit(["n": "1"], message: "next")
+        try repo.push()
+        #expect(try await source.resolve(.branch("main")).commit == next)
+    }
+
     @Test func unreachableRemoteIsAnErrorNotAHang() async throws {
         let port = try freePort()  // nothing listens there
         let source = try GitSourceProvider(
