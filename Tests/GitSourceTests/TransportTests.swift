@@ -104,8 +104,8 @@ import Testing
         let server = try GitHTTPServer(root: repos, work: work)
         defer { server.stop() }
         let url = server.url("public/tls.git", tls: true)
-        // Before any CA bundle is trusted in this process, the test CA's certificate is refused.
-        // (The trust store is process-wide, so this check only holds on a first run.)
+        // Trusting this server's test CA (the refusal of an untrusted CA is in httpWithBasicAuth,
+        // whose server has a CA of its own that nothing trusts).
         let trusted = try GitSourceProvider(
             url: url,
             options: options(ca: server.certificates.caCertificate),
