@@ -115,7 +115,14 @@ public struct GitSourceProvider: SourceProvider {
             )
         }
         let commit = revision.commit.lowercased()
-        let key = commit + (subpath.map { "-" + String(StableHash.hex($0).prefix(16)) } ?? "")
+        // Checkouts written under another symlink policy hold other files: keep them apart.
+        let policy: String
+        switch options.symlinks {
+        case .refuseEscaping: policy = ""
+        case .skipEscaping: policy = "-skip-escaping-links"
+        case .skipAll: policy = "-no-links"
+        }
+        let key = commit + (subpath.map { "-" + String(StableHash.hex($0).prefix(16)) } ?? "") + policy
         let target = cache.checkoutURL(key)
         return try await run { session in
             let metadata: CommitMetadata? = try cache.withLock(
