@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Sync", targets: ["Sync"]),
         .library(name: "SOPS", targets: ["SOPS"]),
         .executable(name: "gitops-render", targets: ["gitops-render"]),
+        .executable(name: "gitops-fetch", targets: ["gitops-fetch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,11 +25,14 @@ let package = Package(
         .systemLibrary(
             name: "CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
+        .systemLibrary(
+            name: "CGit2", pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
 
         // The SDK's modules (see DESIGN.md).
         .target(name: "Manifests", dependencies: ["CYAML"]),
         .target(name: "KubeClient", dependencies: ["Manifests"]),
-        .target(name: "GitSource"),
+        .target(name: "GitSource", dependencies: ["CGit2"]),
         .target(name: "Diff", dependencies: ["Manifests"]),
         .target(name: "Health", dependencies: ["Manifests"]),
         .target(name: "Sync", dependencies: ["Manifests", "KubeClient", "GitSource", "Diff", "Health"]),
@@ -42,10 +46,15 @@ let package = Package(
             name: "gitops-render",
             dependencies: ["Manifests", "SOPS", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-render"),
+        .executableTarget(
+            name: "gitops-fetch",
+            dependencies: ["GitSource", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Examples/gitops-fetch"),
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync"]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
+        .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),
     ]
 )

@@ -74,3 +74,6 @@ let tree = try YAML.documents(yaml)
 let treeBytes = heapInUse() - before
 print("tree-memory: \(Measure.fixed(Double(treeBytes) / Double(yaml.count), 2)) times the file (tree \(Measure.figure(Double(treeBytes) / mb)) MB, file \(Measure.figure(Double(yaml.count) / mb)) MB; target at most 4)")
 withExtendedLifetime(tree) {}
+
+// Clone and checkout from a local git daemon against `git clone`; polling cost.
+try await GitCloneBenchmark.run(rounds: max(1, min(rounds, 3)))
