@@ -42,5 +42,6 @@ let package = Package(
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
+        .testTarget(name: "DiffTests", dependencies: ["Diff"], exclude: ["Fixtures"]),
     ]
 )
