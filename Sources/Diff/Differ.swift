@@ -51,6 +51,8 @@ public struct ObjectDiff: Sendable {
     public let live: KubeObject
     /// The desired object compared (after custom normalizers and the Secret `stringData` fold).
     public let desired: KubeObject
+    /// Whether `status` was compared (offline mode, desired has one).
+    let comparesStatus: Bool
 
     /// Whether nothing differs.
     public var isInSync: Bool { changes.isEmpty }
@@ -75,7 +77,7 @@ public struct ObjectDiff: Sendable {
         var object = live
         ServerMetadataNormalizer().normalize(&object, context: NormalizationContext(side: .live, key: key))
         StatusNormalizer().normalize(
-            &object, context: NormalizationContext(side: .live, key: key, desiredHasStatus: desired["status"] != nil))
+            &object, context: NormalizationContext(side: .live, key: key, desiredHasStatus: comparesStatus))
         return object.value
     }
 
@@ -168,7 +170,7 @@ public struct Differ: Sendable {
         try prepare(&desired, &live)
         var comparator = Comparator(options: options, desired: desired, live: live)
         comparator.compareRoot(desired.fields, live.fields)
-        return finish(comparator.changes, desired: desired, live: live)
+        return finish(comparator.changes, desired: desired, live: live, comparesStatus: comparator.compareStatus)
     }
 
     /// Pairs desired and live objects by ``ResourceKey`` and compares each pair.
@@ -223,7 +225,7 @@ public struct Differ: Sendable {
         if case .object(let o) = owned ?? .null {
             comparator.compareOwned(o, predicted: predicted.value, live: live.value, key: "", parentKey: "")
         }
-        return finish(comparator.changes, desired: predicted, live: live)
+        return finish(comparator.changes, desired: predicted, live: live, comparesStatus: false)
     }
 
     /// Asks `applier` for a dry-run server-side apply of `desired` as this field manager, then
@@ -257,10 +259,10 @@ public struct Differ: Sendable {
         }
     }
 
-    private func finish(_ raw: [Change], desired: KubeObject, live: KubeObject) -> ObjectDiff {
+    private func finish(_ raw: [Change], desired: KubeObject, live: KubeObject, comparesStatus: Bool) -> ObjectDiff {
         let key = desired.key
         let shown = SecretMask.isSecret(key) ? raw.map(SecretMask.masked) : raw
-        return ObjectDiff(key: key, changes: shown, rawChanges: raw, live: live, desired: desired)
+        return ObjectDiff(key: key, changes: shown, rawChanges: raw, live: live, desired: desired, comparesStatus: comparesStatus)
     }
 }
 

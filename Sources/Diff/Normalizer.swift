@@ -108,7 +108,6 @@ public struct ServerMetadataNormalizer: Normalizer {
     /// Removes the fields and the annotation; an emptied `annotations` map goes too.
     public func normalize(_ object: inout KubeObject, context: NormalizationContext) {
         guard case .object(var metadata) = object["metadata"] ?? .null else { return }
-        object["metadata"] = nil
         for field in ServerMetadataNormalizer.fields { metadata.removeValue(forKey: field) }
         if case .object(var annotations) = metadata["annotations"] ?? .null,
             annotations.removeValue(forKey: ServerMetadataNormalizer.lastAppliedAnnotation) != nil

@@ -30,8 +30,11 @@ public enum JSONPatch {
                 _ = try remove(&doc, path.tokens[...], pathText)
             case "replace":
                 guard let value = operation["value"] else { throw DiffError(.invalidPatch, "operation \(n) (replace) needs 'value'") }
-                _ = try remove(&doc, path.tokens[...], pathText)
-                try add(&doc, path.tokens[...], value, pathText)
+                // In place, so that an object keeps its key order.
+                guard doc[path] != nil else { throw DiffError(.patchFailed, "nothing to replace", path: pathText) }
+                do { try doc.set(value, at: path) } catch {
+                    throw DiffError(.patchFailed, "cannot replace: \(error)", path: pathText)
+                }
             case "move", "copy":
                 guard let fromText = operation["from"]?.stringValue else { throw DiffError(.invalidPatch, "operation \(n) (\(op)) needs 'from'") }
                 let from = try pointer(fromText, n)
