@@ -80,29 +80,28 @@ struct Comparator {
     }
 
     mutating func compareObject(_ d: ObjectValue, _ l: ObjectValue, parentKey: String, level: Level, quantities: Bool) {
-        var matched = 0
         let dEntries = d.entries
         let lEntries = l.entries
+        let lCount = lEntries.count
+        // Which live members desired has (objects with more than 64 members fall back to lookups).
+        var matchedMask: UInt64 = 0
+        var matched = 0
         for i in 0..<dEntries.count {
             let key = dEntries[i].key
-            let dv = dEntries[i].value
-            if Comparator.skips(level, key) {
-                if level == .root && key == "status" && compareStatus {
-                    // status is compared when desired has it (a custom resource whose status is data).
-                } else {
-                    continue
-                }
+            if level != .other && Comparator.skips(level, key) {
+                if !(level == .root && key == "status" && compareStatus) { continue }
             }
-            var li: Int? = nil
-            if i < lEntries.count && lEntries[i].key == key {
+            var li = -1
+            if i < lCount && lEntries[i].key == key {
                 li = i
             } else {
-                for j in 0..<lEntries.count where lEntries[j].key == key {
+                for j in 0..<lCount where lEntries[j].key == key {
                     li = j
                     break
                 }
             }
-            guard let li else {
+            let dv = dEntries[i].value
+            guard li >= 0 else {
                 if Comparator.isEmptyish(dv) { continue }
                 steps.append(.field(key))
                 ownNodes.append(nil)
@@ -112,29 +111,59 @@ struct Comparator {
                 continue
             }
             matched += 1
+            if li < 64 { matchedMask |= 1 << UInt64(li) }
+            let lv = lEntries[li].value
+            switch dv {
+            case .object, .array:
+                steps.append(.field(key))
+                ownNodes.append(nil)
+                compareValue(dv, lv, key: key, parentKey: parentKey, level: Comparator.childLevel(level, key), quantities: quantities)
+                steps.removeLast()
+                ownNodes.removeLast()
+            case .null:
+                continue  // an explicit null in desired is the same as leaving the field out
+            default:
+                if Comparator.sameScalar(dv, lv, key: key, quantities: quantities) { continue }
+                steps.append(.field(key))
+                ownNodes.append(nil)
+                record(.modified, old: lv, new: dv)
+                steps.removeLast()
+                ownNodes.removeLast()
+            }
+        }
+        guard matched < lCount else { return }
+        // Members only live has: drift only when this manager set them before.
+        for j in 0..<lCount {
+            if j < 64 {
+                if matchedMask & (1 << UInt64(j)) != 0 { continue }
+            } else if d.index(forKey: lEntries[j].key) != nil {
+                continue
+            }
+            let key = lEntries[j].key
+            let lv = lEntries[j].value
+            if level != .other && Comparator.skips(level, key) { continue }
+            if Comparator.isEmptyish(lv) { continue }
+            guard currentOwnNode().child(.field(key)).exists else { continue }
             steps.append(.field(key))
             ownNodes.append(nil)
-            compareValue(
-                dv, lEntries[li].value, key: key, parentKey: parentKey, level: Comparator.childLevel(level, key),
-                quantities: quantities)
-            steps.removeLast()
-            ownNodes.removeLast()
-        }
-        guard matched < lEntries.count else { return }
-        // Members only live has: drift only when this manager set them before.
-        for e in lEntries {
-            if Comparator.skips(level, e.key) || Comparator.isEmptyish(e.value) { continue }
-            if d.index(forKey: e.key) != nil { continue }
-            guard currentOwnNode().child(.field(e.key)).exists else { continue }
-            steps.append(.field(e.key))
-            ownNodes.append(nil)
             let path = currentPath()
-            if !KnownDefault.isDefault(options.knownDefaults, kind: kind, path: path, value: e.value) {
-                record(.removed, old: e.value, new: nil, path: path)
+            if !KnownDefault.isDefault(options.knownDefaults, kind: kind, path: path, value: lv) {
+                record(.removed, old: lv, new: nil, path: path)
             }
             steps.removeLast()
             ownNodes.removeLast()
         }
+    }
+
+    /// Whether two scalars (desired not null) are the same, with the quantity and int-or-string
+    /// equivalences.
+    @inline(__always)
+    static func sameScalar(_ d: Value, _ l: Value, key: String, quantities: Bool) -> Bool {
+        if d == l { return true }
+        if isEmptyish(l) && isEmptyish(d) { return true }
+        if quantities && Quantity.sameAmount(d, l) { return true }
+        if isIntOrString(key) && sameIntOrString(d, l) { return true }
+        return false
     }
 
     /// The map names whose values are resource quantities.
@@ -164,20 +193,17 @@ struct Comparator {
     }
 
     mutating func compareValue(_ d: Value, _ l: Value, key: String, parentKey: String, level: Level, quantities: Bool) {
-        switch (d, l) {
-        case (.object(let a), .object(let b)):
+        if case .object(let a) = d, case .object(let b) = l {
             compareObject(a, b, parentKey: key, level: level, quantities: Comparator.isQuantityMap(key))
-        case (.array(let a), .array(let b)):
-            compareList(a, b, key: key, parentKey: parentKey)
-        case (.null, _):
-            return  // an explicit null in desired is the same as leaving the field out
-        default:
-            if d == l { return }
-            if Comparator.isEmptyish(d) && Comparator.isEmptyish(l) { return }
-            if quantities && Quantity.sameAmount(d, l) { return }
-            if Comparator.isIntOrString(key) && Comparator.sameIntOrString(d, l) { return }
-            record(.modified, old: l, new: d)
+            return
         }
+        if case .array(let a) = d, case .array(let b) = l {
+            compareList(a, b, key: key, parentKey: parentKey)
+            return
+        }
+        if case .null = d { return }  // an explicit null in desired is the same as leaving the field out
+        if Comparator.sameScalar(d, l, key: key, quantities: quantities) { return }
+        record(.modified, old: l, new: d)
     }
 
     func listType(key: String, parentKey: String) -> ListType {

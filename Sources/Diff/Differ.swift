@@ -248,10 +248,11 @@ public struct Differ: Sendable {
     }
 
     private func prepare(_ desired: inout KubeObject, _ live: inout KubeObject) throws {
-        let key = desired.key
-        if SecretMask.isSecret(key), desired.fields["stringData"] != nil {
+        if desired.fields["stringData"] != nil, Differ.isSecret(desired.fields) {
             SecretDataNormalizer.fold(&desired.fields)
         }
+        guard !options.normalizers.isEmpty else { return }
+        let key = desired.key
         let hasStatus = desired.fields["status"] != nil
         for normalizer in options.normalizers where normalizer.applies(to: key) {
             try normalizer.normalize(&desired, context: NormalizationContext(side: .desired, key: key, desiredHasStatus: hasStatus))
@@ -259,9 +260,14 @@ public struct Differ: Sendable {
         }
     }
 
+    /// A core-group Secret, decided without building the key.
+    static func isSecret(_ fields: ObjectValue) -> Bool {
+        fields["kind"] == "Secret" && fields["apiVersion"] == "v1"
+    }
+
     private func finish(_ raw: [Change], desired: KubeObject, live: KubeObject, comparesStatus: Bool) -> ObjectDiff {
         let key = desired.key
-        let shown = SecretMask.isSecret(key) ? raw.map(SecretMask.masked) : raw
+        let shown = !raw.isEmpty && SecretMask.isSecret(key) ? raw.map(SecretMask.masked) : raw
         return ObjectDiff(key: key, changes: shown, rawChanges: raw, live: live, desired: desired, comparesStatus: comparesStatus)
     }
 }

@@ -31,11 +31,29 @@ enum FieldsV1 {
     @inline(__always)
     static func isField(_ key: String, _ name: String) -> Bool {
         let k = key.utf8
-        let n = name.utf8
-        guard k.count == n.count + 2 else { return false }
-        var it = k.makeIterator()
-        guard it.next() == UInt8(ascii: "f"), it.next() == UInt8(ascii: ":") else { return false }
-        for b in n { guard it.next() == b else { return false } }
+        guard k.count == name.utf8.count + 2 else { return false }
+        var i = k.startIndex
+        return consume(k, &i, "f:") && consume(k, &i, name) && i == k.endIndex
+    }
+
+    /// Advances `i` over `literal` if `text` has it there.
+    @inline(__always)
+    static func consume(_ text: String.UTF8View, _ i: inout String.Index, _ literal: StaticString) -> Bool {
+        let buffer = UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        for b in buffer {
+            guard i != text.endIndex, text[i] == b else { return false }
+            i = text.index(after: i)
+        }
+        return true
+    }
+
+    /// Advances `i` over `string` if `text` has it there.
+    @inline(__always)
+    static func consume(_ text: String.UTF8View, _ i: inout String.Index, _ string: String) -> Bool {
+        for b in string.utf8 {
+            guard i != text.endIndex, text[i] == b else { return false }
+            i = text.index(after: i)
+        }
         return true
     }
 
@@ -43,6 +61,29 @@ enum FieldsV1 {
     static func field(_ node: ObjectValue, _ name: String) -> Value? {
         for e in node.entries where isField(e.key, name) { return e.value }
         return nil
+    }
+
+    /// The member `k:{...}` of a map-list element with one key field whose value is a plain
+    /// string (containers, env, volumes by name), matched without building the text.
+    static func element(_ node: ObjectValue, keyNames: [String], element: Value) -> Value? {
+        if keyNames.count == 1, case .string(let value)? = Step.keyValue(keyNames[0], element), simple(value),
+            simple(keyNames[0])
+        {
+            let name = keyNames[0]
+            let length = name.utf8.count + value.utf8.count + 9
+            for e in node.entries where e.key.utf8.count == length {
+                let k = e.key.utf8
+                var i = k.startIndex
+                if consume(k, &i, "k:{\"") && consume(k, &i, name) && consume(k, &i, "\":\"") && consume(k, &i, value)
+                    && consume(k, &i, "\"}")
+                {
+                    return e.value
+                }
+            }
+            // The API server writes keys as compact JSON: a plain string key not found is not there.
+            return nil
+        }
+        return FieldsV1.element(node, keys: Step.keyObject(keyNames, element))
     }
 
     /// The member `k:{...}` of a node for a map-list element whose key fields are `keys`.
@@ -136,7 +177,7 @@ enum OwnNode {
             let next: Value?
             switch step {
             case .field(let name): next = FieldsV1.field(o, name)
-            case .element(let keys, let element, _): next = FieldsV1.element(o, keys: Step.keyObject(keys, element))
+            case .element(let keys, let element, _): next = FieldsV1.element(o, keyNames: keys, element: element)
             case .index(let i, _): next = FieldsV1.index(o, i)
             case .setValue(let v, _): next = FieldsV1.setElement(o, v)
             }
