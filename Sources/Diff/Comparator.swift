@@ -11,7 +11,7 @@ struct Comparator {
 
     let options: DiffOptions
     let kind: String
-    let gvk: GroupVersionKind
+    let apiVersion: String
     let isBuiltinGroup: Bool
     let compareStatus: Bool
     let liveFields: ObjectValue
@@ -26,9 +26,16 @@ struct Comparator {
     init(options: DiffOptions, desired: KubeObject, live: KubeObject) {
         self.options = options
         self.kind = desired.kind ?? live.kind ?? ""
-        self.gvk = desired.groupVersionKind ?? live.groupVersionKind ?? GroupVersionKind(group: "", version: "", kind: kind)
-        let group = gvk.group
-        self.isBuiltinGroup = group.isEmpty || !group.utf8.contains(UInt8(ascii: ".")) || group.hasSuffix(".k8s.io")
+        let apiVersion = desired.fields["apiVersion"]?.stringValue ?? live.fields["apiVersion"]?.stringValue ?? ""
+        self.apiVersion = apiVersion
+        // The group is what comes before the '/' ("" for v1): built-in when it has no dot or ends
+        // in .k8s.io.
+        if let slash = apiVersion.utf8.firstIndex(of: UInt8(ascii: "/")) {
+            let group = apiVersion[..<slash]
+            self.isBuiltinGroup = !group.utf8.contains(UInt8(ascii: ".")) || group.hasSuffix(".k8s.io")
+        } else {
+            self.isBuiltinGroup = true
+        }
         self.compareStatus = desired.fields["status"] != nil
         self.liveFields = live.fields
         self.desiredObject = desired
@@ -205,6 +212,8 @@ struct Comparator {
         if Comparator.sameScalar(d, l, key: key, quantities: quantities) { return }
         record(.modified, old: l, new: d)
     }
+
+    var gvk: GroupVersionKind { GroupVersionKind(apiVersion: apiVersion, kind: kind) }
 
     func listType(key: String, parentKey: String) -> ListType {
         if !isBuiltinGroup, let schema = options.schemaProvider {

@@ -41,7 +41,7 @@ public struct DiffOptions: Sendable {
 /// The differences between one desired object and its live counterpart.
 public struct ObjectDiff: Sendable {
     /// The object's identity.
-    public let key: ResourceKey
+    public var key: ResourceKey { desired.key }
     /// The differences, in the order found; values in a Secret's `data` and `stringData` are
     /// masked (see ``SecretMask``).
     public let changes: [Change]
@@ -266,9 +266,8 @@ public struct Differ: Sendable {
     }
 
     private func finish(_ raw: [Change], desired: KubeObject, live: KubeObject, comparesStatus: Bool) -> ObjectDiff {
-        let key = desired.key
-        let shown = !raw.isEmpty && SecretMask.isSecret(key) ? raw.map(SecretMask.masked) : raw
-        return ObjectDiff(key: key, changes: shown, rawChanges: raw, live: live, desired: desired, comparesStatus: comparesStatus)
+        let shown = !raw.isEmpty && Differ.isSecret(desired.fields) ? raw.map(SecretMask.masked) : raw
+        return ObjectDiff(changes: shown, rawChanges: raw, live: live, desired: desired, comparesStatus: comparesStatus)
     }
 }
 
