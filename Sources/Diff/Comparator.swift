@@ -87,8 +87,19 @@ struct Comparator {
     }
 
     mutating func compareObject(_ d: ObjectValue, _ l: ObjectValue, parentKey: String, level: Level, quantities: Bool) {
-        let dEntries = d.entries
-        let lEntries = l.entries
+        let dArray = d.entries
+        let lArray = l.entries
+        dArray.withUnsafeBufferPointer { dEntries in
+            lArray.withUnsafeBufferPointer { lEntries in
+                compareEntries(dEntries, lEntries, d, parentKey: parentKey, level: level, quantities: quantities)
+            }
+        }
+    }
+
+    mutating func compareEntries(
+        _ dEntries: UnsafeBufferPointer<ObjectValue.Entry>, _ lEntries: UnsafeBufferPointer<ObjectValue.Entry>,
+        _ d: ObjectValue, parentKey: String, level: Level, quantities: Bool
+    ) {
         let lCount = lEntries.count
         // Which live members desired has (objects with more than 64 members fall back to lookups).
         var matchedMask: UInt64 = 0
