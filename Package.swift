@@ -43,5 +43,6 @@ let package = Package(
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffTests", dependencies: ["Diff"], exclude: ["Fixtures"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync"]),
     ]
 )
