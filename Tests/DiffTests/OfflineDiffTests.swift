@@ -89,6 +89,42 @@ import Testing
         #expect(try summary(curl.diff(desired: desired, live: changed)) == ["removed /spec/sessionAffinity"])
     }
 
+    /// The Job and PVC created by a plain POST (manager `curl`, operation Update, which owns every
+    /// defaulted field too): minimal manifests are in sync thanks to the known defaults.
+    @Test func jobAndClaimCreatedByUpdateAreInSync() throws {
+        let curl = Differ(DiffOptions(fieldManager: "curl"))
+        let job = try object("""
+            apiVersion: batch/v1
+            kind: Job
+            metadata: {name: migrate, namespace: fixtures}
+            spec:
+              backoffLimit: 2
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers:
+                  - name: migrate
+                    image: registry.invalid/migrate:1.0
+                    command: [/migrate]
+            """)
+        let jobDiff = try curl.diff(desired: job, live: fixture("job.json"))
+        #expect(jobDiff.isInSync, "\(jobDiff.changes)")
+        let claim = try object("""
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: data, namespace: fixtures}
+            spec:
+              accessModes: [ReadWriteOnce]
+              resources: {requests: {storage: 1024Mi}}
+            """)
+        let live = try fixture("pvc-pending.json")
+        let claimDiff = try curl.diff(desired: claim, live: live)
+        #expect(claimDiff.isInSync, "\(claimDiff.changes)")
+        var bigger = claim
+        try bigger.value.set("2Gi", at: JSONPointer("/spec/resources/requests/storage"))
+        #expect(try summary(curl.diff(desired: bigger, live: live)) == ["modified /spec/resources/requests/storage"])
+    }
+
     @Test func quantitiesCompareByValue() throws {
         let desired = try object(podTemplate(resources: "{requests: {cpu: '1', memory: 1Gi}, limits: {cpu: 2, memory: 2048Mi}}"))
         let live = try object(podTemplate(resources: "{requests: {cpu: 1000m, memory: 1024Mi}, limits: {cpu: 2000m, memory: 2Gi}}"))
