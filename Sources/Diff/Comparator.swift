@@ -105,46 +105,48 @@ struct Comparator {
         var matchedMask: UInt64 = 0
         var matched = 0
         for i in 0..<dEntries.count {
-            let key = dEntries[i].key
-            if level != .other && Comparator.skips(level, key) {
-                if !(level == .root && key == "status" && compareStatus) { continue }
+            if level != .other && Comparator.skips(level, dEntries[i].key) {
+                if !(level == .root && dEntries[i].key == "status" && compareStatus) { continue }
             }
             var li = -1
-            if i < lCount && lEntries[i].key == key {
+            if i < lCount && lEntries[i].key == dEntries[i].key {
                 li = i
             } else {
-                for j in 0..<lCount where lEntries[j].key == key {
+                for j in 0..<lCount where lEntries[j].key == dEntries[i].key {
                     li = j
                     break
                 }
             }
-            let dv = dEntries[i].value
             guard li >= 0 else {
-                if Comparator.isEmptyish(dv) { continue }
-                steps.append(.field(key))
+                if Comparator.isEmptyish(dEntries[i].value) { continue }
+                steps.append(.field(dEntries[i].key))
                 ownNodes.append(nil)
-                record(.added, old: nil, new: dv)
+                record(.added, old: nil, new: dEntries[i].value)
                 steps.removeLast()
                 ownNodes.removeLast()
                 continue
             }
             matched += 1
             if li < 64 { matchedMask |= 1 << UInt64(li) }
-            let lv = lEntries[li].value
-            switch dv {
+            switch dEntries[i].value {
             case .object, .array:
+                let key = dEntries[i].key
                 steps.append(.field(key))
                 ownNodes.append(nil)
-                compareValue(dv, lv, key: key, parentKey: parentKey, level: Comparator.childLevel(level, key), quantities: quantities)
+                compareValue(
+                    dEntries[i].value, lEntries[li].value, key: key, parentKey: parentKey,
+                    level: Comparator.childLevel(level, key), quantities: quantities)
                 steps.removeLast()
                 ownNodes.removeLast()
             case .null:
                 continue  // an explicit null in desired is the same as leaving the field out
             default:
-                if Comparator.sameScalar(dv, lv, key: key, quantities: quantities) { continue }
-                steps.append(.field(key))
+                if Comparator.sameScalar(dEntries[i].value, lEntries[li].value, key: dEntries[i].key, quantities: quantities) {
+                    continue
+                }
+                steps.append(.field(dEntries[i].key))
                 ownNodes.append(nil)
-                record(.modified, old: lv, new: dv)
+                record(.modified, old: lEntries[li].value, new: dEntries[i].value)
                 steps.removeLast()
                 ownNodes.removeLast()
             }

@@ -32,6 +32,16 @@ enum FieldsV1 {
     static func isField(_ key: String, _ name: String) -> Bool {
         let k = key.utf8
         guard k.count == name.utf8.count + 2 else { return false }
+        // Native strings are contiguous: compare bytes directly.
+        if let same = k.withContiguousStorageIfAvailable({ kb in
+            name.utf8.withContiguousStorageIfAvailable { nb -> Bool in
+                guard kb[0] == UInt8(ascii: "f"), kb[1] == UInt8(ascii: ":") else { return false }
+                for j in 0..<nb.count where kb[j + 2] != nb[j] { return false }
+                return true
+            }
+        }), let same {
+            return same
+        }
         var i = k.startIndex
         return consume(k, &i, "f:") && consume(k, &i, name) && i == k.endIndex
     }
@@ -73,6 +83,10 @@ enum FieldsV1 {
             let length = name.utf8.count + value.utf8.count + 9
             for e in node.entries where e.key.utf8.count == length {
                 let k = e.key.utf8
+                // Quick reject on the byte where the value starts.
+                if let first = value.utf8.first, let c = k.withContiguousStorageIfAvailable({ $0[name.utf8.count + 7] }), c != first {
+                    continue
+                }
                 var i = k.startIndex
                 if consume(k, &i, "k:{\"") && consume(k, &i, name) && consume(k, &i, "\":\"") && consume(k, &i, value)
                     && consume(k, &i, "\"}")
