@@ -278,11 +278,15 @@ struct Comparator {
     mutating func compareMapList(_ a: [Value], _ b: [Value], keys: [String], key: String) {
         // Lists without objects, or without their keys, fall back to atomic.
         var matched = 0
-        for (di, de) in a.enumerated() {
-            guard case .object(let dobj) = de else {
+        for de in a {
+            guard case .object = de else {
+                // Not a list of objects after all: compare it as atomic.
                 if a != b { record(.modified, old: .array(b), new: .array(a)) }
                 return
             }
+        }
+        for (di, de) in a.enumerated() {
+            guard case .object(let dobj) = de else { continue }
             var li: Int? = nil
             if di < b.count, Step.keysMatch(keys, de, b[di]) {
                 li = di

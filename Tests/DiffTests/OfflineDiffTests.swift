@@ -304,3 +304,31 @@ import Testing
         """
     }
 }
+
+@Suite struct MalformedInputTests {
+    /// A list that should hold objects but holds scalars is compared as a whole, without a crash.
+    @Test func scalarsInAMapList() throws {
+        let desired = try object("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [a, b]}\n")
+        let live = try object("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: x}]}\n")
+        let diff = try Differ().diff(desired: desired, live: live)
+        #expect(summary(diff) == ["modified /spec/containers"])
+        try checkPatches(Differ(), diff)
+    }
+
+    /// Type changes (a map where live has a string) are one modification at that field.
+    @Test func typeChanges() throws {
+        let desired = try object("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: {b: c}}\n")
+        let live = try object("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: text}\n")
+        let diff = try Differ().diff(desired: desired, live: live)
+        #expect(summary(diff) == ["modified /data/a"])
+        try checkPatches(Differ(), diff)
+    }
+
+    @Test func malformedManagedFieldsAreIgnored() throws {
+        var live = try object("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b, extra: x}\n")
+        live.fields["metadata"]?["managedFields"] = [["manager": "gitops", "fieldsV1": "not an object"], 7, ["fieldsV1": [:]]]
+        live.setAnnotation(ServerMetadataNormalizer.lastAppliedAnnotation, to: "{not json")
+        let desired = try object("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n")
+        #expect(try Differ().diff(desired: desired, live: live).isInSync)
+    }
+}
