@@ -53,6 +53,7 @@ let package = Package(
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
+        .testTarget(name: "DiffTests", dependencies: ["Diff"], exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync"]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),

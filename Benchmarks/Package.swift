@@ -20,6 +20,7 @@ let package = Package(
             dependencies: [
                 "Corpus", "CLibYAMLAnchor", .product(name: "Manifests", package: "swift-gitops"),
                 .product(name: "GitSource", package: "swift-gitops"),
+                .product(name: "Diff", package: "swift-gitops"),
             ]),
         // Full distributions with package-benchmark (`swift package benchmark`).
         .executableTarget(

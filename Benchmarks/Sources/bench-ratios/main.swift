@@ -3,6 +3,7 @@
 // A ratio is our throughput over the anchor's (higher is better).
 import CLibYAMLAnchor
 import Corpus
+import Diff
 import Foundation
 import Manifests
 
@@ -77,3 +78,38 @@ withExtendedLifetime(tree) {}
 
 // Clone and checkout from a local git daemon against `git clone`; polling cost.
 try await GitCloneBenchmark.run(rounds: max(1, min(rounds, 3)))
+// Diff: 10,000 desired/live pairs (5% drifted; live with server defaults, managedFields and
+// status), normalization and list semantics included, against `==` of each live tree with an
+// equal, separately built copy (a full walk of the same trees, which `==` of desired against live
+// would cut short at the first difference).
+let pairs = Corpus.diffPairs()
+let desiredObjects = pairs.map { KubeObject(fields: $0.desired.objectValue ?? ObjectValue()) }
+let liveObjects = pairs.map { KubeObject(fields: $0.live.objectValue ?? ObjectValue()) }
+let liveCopies = try pairs.map { try Value(json: $0.live.jsonBytes()) }
+let differ = Differ(DiffOptions(fieldManager: "gitops"))
+var outOfSync = 0
+var equalCount = 0
+let diffTimes = try Measure.pair(
+    rounds: rounds,
+    ours: { () -> Int in
+        var n = 0
+        for i in 0..<desiredObjects.count where try !differ.diff(desired: desiredObjects[i], live: liveObjects[i]).isInSync {
+            n += 1
+        }
+        outOfSync = n
+        return n
+    },
+    anchor: { () -> Int in
+        var n = 0
+        for i in 0..<pairs.count where pairs[i].live == liveCopies[i] { n += 1 }
+        equalCount = n
+        return n
+    })
+let expectedDrift = pairs.filter(\.drifted).count
+guard outOfSync == expectedDrift, equalCount == pairs.count else {
+    print("diff: WRONG RESULT: \(outOfSync) out of sync, \(expectedDrift) drifted; \(equalCount) of \(pairs.count) copies equal")
+    exit(1)
+}
+print(Measure.line("diff", ours: Double(pairs.count) / diffTimes.ours, anchorName: "value-equality",
+                   anchor: Double(pairs.count) / diffTimes.anchor, unit: "pairs/s")
+      + " \(outOfSync) of \(pairs.count) out of sync; target ratio at least 0.25 and 200000 pairs/s")
