@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Health", targets: ["Health"]),
         .library(name: "Sync", targets: ["Sync"]),
         .executable(name: "gitops-render", targets: ["gitops-render"]),
+        .executable(name: "gitops-health", targets: ["gitops-health"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,13 +23,16 @@ let package = Package(
         .systemLibrary(
             name: "CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
+        .systemLibrary(
+            name: "CLua", pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"]), .brew(["lua"])]),
 
         // The SDK's modules (see DESIGN.md).
         .target(name: "Manifests", dependencies: ["CYAML"]),
         .target(name: "KubeClient", dependencies: ["Manifests"]),
         .target(name: "GitSource"),
         .target(name: "Diff", dependencies: ["Manifests"]),
-        .target(name: "Health", dependencies: ["Manifests"]),
+        .target(name: "Health", dependencies: ["Manifests", "CLua"]),
         .target(name: "Sync", dependencies: ["Manifests", "KubeClient", "GitSource", "Diff", "Health"]),
         .target(
             name: "GitOps",
@@ -39,9 +43,14 @@ let package = Package(
             name: "gitops-render",
             dependencies: ["Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-render"),
+        .executableTarget(
+            name: "gitops-health",
+            dependencies: ["Health", "Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Examples/gitops-health"),
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync"]),
+        .testTarget(name: "HealthTests", dependencies: ["Health", "Manifests"], resources: [.copy("Fixtures")]),
     ]
 )

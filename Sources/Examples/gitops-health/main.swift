@@ -1,0 +1,1 @@
+print("gitops-health")
