@@ -17,7 +17,10 @@ let package = Package(
         // The ratio lines of `make bench`: ours against an anchor measured in the same run.
         .executableTarget(
             name: "bench-ratios",
-            dependencies: ["Corpus", "CLibYAMLAnchor", .product(name: "Manifests", package: "swift-gitops")]),
+            dependencies: [
+                "Corpus", "CLibYAMLAnchor", .product(name: "Manifests", package: "swift-gitops"),
+                .product(name: "Health", package: "swift-gitops"),
+            ]),
         // Full distributions with package-benchmark (`swift package benchmark`).
         .executableTarget(
             name: "ManifestsBenchmarks",

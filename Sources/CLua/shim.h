@@ -19,6 +19,10 @@ typedef struct {
     double timeLimit;     // the limit the deadline came from, for the message
     int timedOut;         // set by the hook when it stopped a script
     int memoryExceeded;   // set by the allocator when it refused a request
+    // Lazy conversion of the object under assessment (see gitops_lua_materialize).
+    void *context;        // passed to materialize
+    void (*materialize)(lua_State *L, void *context, int tableIndex, lua_Integer id);
+    lua_Integer sideRef;  // registry slot of the table mapping lazy tables to their ids
 } gitops_lua_limits;
 
 static inline double gitops_lua_now(void) {
@@ -56,6 +60,103 @@ static inline void gitops_lua_hook(lua_State *L, lua_Debug *ar) {
     }
 }
 
+static inline gitops_lua_limits *gitops_lua_limits_of(lua_State *L) {
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return (gitops_lua_limits *)ud;
+}
+
+/// Fills the lazy table at `index` with its members (each container member itself a new lazy
+/// table), once: the table leaves the side table and loses its metatable first. The members are
+/// built by Swift code with the memory limit lifted (so no Lua error can unwind through Swift
+/// frames); the limit is checked again here, in C, afterwards.
+static inline void gitops_lua_materialize(lua_State *L, int index) {
+    index = lua_absindex(L, index);
+    if (lua_type(L, index) != LUA_TTABLE) return;
+    luaL_checkstack(L, 8, NULL);
+    gitops_lua_limits *limits = gitops_lua_limits_of(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, limits->sideRef);
+    lua_pushvalue(L, index);
+    lua_rawget(L, -2);
+    if (!lua_isinteger(L, -1)) {
+        lua_pop(L, 2);
+        return;
+    }
+    lua_Integer id = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lua_pushvalue(L, index);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    lua_pushnil(L);
+    lua_setmetatable(L, index);
+    size_t saved = limits->limit;
+    limits->limit = 0;
+    limits->materialize(L, limits->context, index, id);
+    limits->limit = saved;
+    if (saved != 0 && limits->used > saved) {
+        limits->memoryExceeded = 1;
+        luaL_error(L, "not enough memory");
+    }
+}
+
+static inline int gitops_lua_lazy_index(lua_State *L) {
+    gitops_lua_materialize(L, 1);
+    lua_settop(L, 2);
+    lua_rawget(L, 1);
+    return 1;
+}
+
+static inline int gitops_lua_lazy_newindex(lua_State *L) {
+    gitops_lua_materialize(L, 1);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 0;
+}
+
+static inline int gitops_lua_lazy_len(lua_State *L) {
+    gitops_lua_materialize(L, 1);
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, 1));
+    return 1;
+}
+
+static inline int gitops_lua_lazy_pairs(lua_State *L) {
+    gitops_lua_materialize(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, "gitops.rawnext");
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+/// `touch(t)`: materializes `t` if it is lazy; for the sandbox's `next`, `rawget`, `rawlen`.
+static inline int gitops_lua_lazy_touch(lua_State *L) {
+    gitops_lua_materialize(L, 1);
+    return 0;
+}
+
+/// Pushes the metatable of lazy tables.
+static inline void gitops_lua_push_lazy_metatable(lua_State *L) {
+    lua_createtable(L, 0, 5);
+    lua_pushcfunction(L, gitops_lua_lazy_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, gitops_lua_lazy_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, gitops_lua_lazy_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, gitops_lua_lazy_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+}
+
+/// Before the sandbox prelude: keeps the raw `next` for `__pairs`, and hands the prelude `touch`.
+static inline void gitops_lua_register_lazy(lua_State *L) {
+    lua_getglobal(L, "next");
+    lua_setfield(L, LUA_REGISTRYINDEX, "gitops.rawnext");
+    lua_pushcfunction(L, gitops_lua_lazy_touch);
+    lua_setglobal(L, "__gitops_touch");
+}
+
 static inline lua_State *gitops_lua_newstate(gitops_lua_limits *limits) {
     return lua_newstate(gitops_lua_alloc, limits);
 }
@@ -82,5 +183,7 @@ static inline void gitops_lua_pushglobaltable(lua_State *L) { lua_pushglobaltabl
 static inline int gitops_lua_ok(void) { return LUA_OK; }
 static inline int gitops_lua_errmem(void) { return LUA_ERRMEM; }
 static inline int gitops_lua_gc_collect(lua_State *L) { return lua_gc(L, LUA_GCCOLLECT, 0); }
+/// Generational collection: the tables built for each object die young.
+static inline int gitops_lua_gc_generational(lua_State *L) { return lua_gc(L, LUA_GCGEN, 0, 0); }
 
 #endif

@@ -13,7 +13,7 @@ public struct BuiltInHealthCheck: HealthCheck {
     public init() {}
 
     /// Whether a rule exists for `group` and `kind`.
-    public static func handles(group: String, kind: String) -> Bool { rule(group: group, kind: kind) != nil }
+    public static func handles(group: String, kind: String) -> Bool { rule(group: group[...], kind: kind) != nil }
 
     /// The kinds with a built-in rule, as `group/kind` (the core group as the bare kind).
     public static let kinds: [String] = [
@@ -27,13 +27,13 @@ public struct BuiltInHealthCheck: HealthCheck {
     ///
     /// - Throws: ``HealthError`` for an HPA whose conditions annotation is not valid JSON.
     public func health(of object: KubeObject) throws -> HealthStatus? {
-        guard let kind = object.kind, let rule = Self.rule(group: object.group, kind: kind) else { return nil }
+        guard let kind = object.kind, let rule = Self.rule(group: object.groupName, kind: kind) else { return nil }
         return try rule(object)
     }
 
     typealias Rule = (KubeObject) throws -> HealthStatus
 
-    static func rule(group: String, kind: String) -> Rule? {
+    static func rule(group: Substring, kind: String) -> Rule? {
         switch group {
         case "apps":
             switch kind {

@@ -93,22 +93,25 @@ public struct HealthRegistry: Sendable {
 
     /// The object's health and the layer that decided it, or `nil` when nothing assesses its kind.
     public func assess(_ object: KubeObject) -> HealthAssessment? {
-        let group = object.group
+        let groupName = object.groupName
         let kind = object.kind ?? ""
-        for registration in registrations
-        where registration.group.matches(group) && registration.kind.matches(kind) {
-            do {
-                if let status = try registration.check.health(of: object) {
-                    return HealthAssessment(status: status, source: .registered)
+        if !registrations.isEmpty {
+            let group = String(groupName)
+            for registration in registrations
+            where registration.group.matches(group) && registration.kind.matches(kind) {
+                do {
+                    if let status = try registration.check.health(of: object) {
+                        return HealthAssessment(status: status, source: .registered)
+                    }
+                } catch {
+                    return HealthAssessment(status: .unknown("\(error)"), source: .registered)
                 }
-            } catch {
-                return HealthAssessment(status: .unknown("\(error)"), source: .registered)
             }
         }
         if object.deletionTimestamp != nil, !object.finalizers.contains(Self.hookFinalizer) {
             return HealthAssessment(status: .progressing("Pending deletion"), source: .deletion)
         }
-        if let scripts, let script = scripts.script(group: group, kind: kind) {
+        if let scripts, let script = scripts.script(group: String(groupName), kind: kind) {
             do {
                 if let status = try scripts.run(script, on: object) {
                     return HealthAssessment(status: status, source: .script(script.path))
@@ -117,7 +120,7 @@ public struct HealthRegistry: Sendable {
                 return HealthAssessment(status: .unknown("\(error)"), source: .script(script.path))
             }
         }
-        if builtInRules, let rule = BuiltInHealthCheck.rule(group: group, kind: kind) {
+        if builtInRules, let rule = BuiltInHealthCheck.rule(group: groupName, kind: kind) {
             do {
                 return HealthAssessment(status: try rule(object), source: .builtIn)
             } catch {

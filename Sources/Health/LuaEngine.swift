@@ -25,6 +25,12 @@ public struct LuaLimits: Sendable, Hashable {
 /// plus the Lua 5.1 names scripts written for Argo CD's interpreter use.
 private let sandboxPrelude = """
     local G = _G
+    local touch = __gitops_touch
+    G.__gitops_touch = nil
+    local raw_next, raw_get, raw_len = next, rawget, rawlen
+    G.next = function(t, k) touch(t) return raw_next(t, k) end
+    G.rawget = function(t, k) touch(t) return raw_get(t, k) end
+    G.rawlen = function(t) touch(t) return raw_len(t) end
     local os_time, os_date, os_clock, os_difftime = os.time, os.date, os.clock, os.difftime
     G.os = { time = os_time, date = os_date, clock = os_clock, difftime = os_difftime }
     G.io = nil
@@ -63,6 +69,12 @@ final class LuaEngine: @unchecked Sendable {
     private var compiled: [String: Int32] = [:]
     /// Registry reference of the metatable `{__index = sandbox globals}` of every script's environment.
     private var environmentMeta: Int32 = 0
+    /// Registry reference of the metatable of lazy tables.
+    private var lazyMeta: Int32 = 0
+    /// Registry reference of the metatable `{__mode = "k"}` of each run's side table.
+    private var weakKeys: Int32 = 0
+    /// The containers of the current run's object that lazy tables stand for, by id.
+    private var lazyValues: [Value] = []
 
     init(limits settings: LuaLimits) throws {
         self.settings = settings
@@ -74,6 +86,8 @@ final class LuaEngine: @unchecked Sendable {
         }
         self.state = state
         luaL_openlibs(state)
+        _ = gitops_lua_gc_generational(state)
+        gitops_lua_register_lazy(state)
         if gitops_luaL_dostring(state, sandboxPrelude) != gitops_lua_ok() {
             let message = gitops_lua_tostring(state, -1).map { String(cString: $0) } ?? "?"
             throw HealthError.script("cannot set up the Lua sandbox: \(message)")
@@ -82,8 +96,21 @@ final class LuaEngine: @unchecked Sendable {
         gitops_lua_pushglobaltable(state)
         lua_setfield(state, -2, "__index")
         environmentMeta = luaL_ref(state, gitops_lua_registryindex())
+        gitops_lua_push_lazy_metatable(state)
+        lazyMeta = luaL_ref(state, gitops_lua_registryindex())
+        lua_createtable(state, 0, 1)
+        lua_pushstring(state, "k")
+        lua_setfield(state, -2, "__mode")
+        weakKeys = luaL_ref(state, gitops_lua_registryindex())
+        lua_createtable(state, 0, 0)
+        limits.pointee.sideRef = lua_Integer(luaL_ref(state, gitops_lua_registryindex()))
+        limits.pointee.materialize = { L, context, index, id in
+            guard let context else { return }
+            Unmanaged<LuaEngine>.fromOpaque(context).takeUnretainedValue().materialize(tableAt: index, id: Int(id))
+        }
         if settings.timeLimit > 0 { gitops_lua_sethook(state, Int32(clamping: max(1, settings.instructionsPerCheck))) }
         limits.pointee.limit = settings.memoryLimit > 0 ? max(limits.pointee.used, 0) + settings.memoryLimit : 0
+        limits.pointee.context = Unmanaged.passUnretained(self).toOpaque()
     }
 
     deinit {
@@ -112,8 +139,15 @@ final class LuaEngine: @unchecked Sendable {
         defer { limits.pointee.limit = savedLimit }
 
         try pushChunk(script)
+        // A fresh side table: lazy tables of earlier runs (kept by a script in a library table,
+        // say) are no longer found in it and stay empty.
+        lazyValues.removeAll(keepingCapacity: true)
+        lua_createtable(L, 0, 0)
+        lua_rawgeti(L, gitops_lua_registryindex(), lua_Integer(weakKeys))
+        lua_setmetatable(L, -2)
+        lua_rawseti(L, gitops_lua_registryindex(), limits.pointee.sideRef)
         lua_createtable(L, 0, 2)
-        push(object, depth: 0)
+        pushLazy(object)
         lua_setfield(L, -2, "obj")
         lua_pushvalue(L, -1)
         lua_setfield(L, -2, "_G")
@@ -132,6 +166,7 @@ final class LuaEngine: @unchecked Sendable {
         limits.pointee.deadline = 0
         limits.pointee.limit = 0
 
+        defer { lazyValues.removeAll(keepingCapacity: true) }
         if status != gitops_lua_ok() {
             var message = luaString(at: -1) ?? "error object is not a string"
             if status == gitops_lua_errmem() || limits.pointee.memoryExceeded != 0 {
@@ -152,6 +187,8 @@ final class LuaEngine: @unchecked Sendable {
             let typeName = String(cString: lua_typename(L, lua_type(L, -1)))
             throw HealthError.script("\(script.path): expect table output from Lua script, not \(typeName)", path: script.path)
         }
+        // The script may return a lazy part of `obj`; the memory limit is lifted here.
+        gitops_lua_materialize(L, -1)
         lua_pushnil(L)
         if lua_next(L, -2) == 0 { return nil }
         gitops_lua_pop(L, 2)
@@ -211,8 +248,11 @@ final class LuaEngine: @unchecked Sendable {
     }
 
     /// Pushes `value` as Lua data: objects as tables with string keys, arrays as tables indexed
-    /// from 1, `null` as `nil`, integers as Lua integers.
-    private func push(_ value: Value, depth: Int) {
+    /// from 1, `null` as `nil`, integers as Lua integers. A non-empty object or array is pushed as
+    /// an empty lazy table that fills itself with its members on first use (`__index`,
+    /// `__newindex`, `__len`, `__pairs`, and the sandbox's `next`, `rawget`, `rawlen`), so a script
+    /// pays only for the parts of the object it reads.
+    private func pushLazy(_ value: Value) {
         let L = state
         switch value {
         case .null:
@@ -226,21 +266,49 @@ final class LuaEngine: @unchecked Sendable {
         case .string(let s):
             pushString(s)
         case .array(let elements):
-            guard lua_checkstack(L, 3) != 0 else { lua_pushnil(L); return }
             lua_createtable(L, Int32(clamping: elements.count), 0)
+            if !elements.isEmpty { makeLazy(value) }
+        case .object(let object):
+            lua_createtable(L, 0, Int32(clamping: object.count))
+            if !object.isEmpty { makeLazy(value) }
+        }
+    }
+
+    /// Makes the table on top of the stack stand for `value` until it is first used.
+    private func makeLazy(_ value: Value) {
+        let L = state
+        lua_rawgeti(L, gitops_lua_registryindex(), lua_Integer(lazyMeta))
+        lua_setmetatable(L, -2)
+        lua_rawgeti(L, gitops_lua_registryindex(), limits.pointee.sideRef)
+        lua_pushvalue(L, -2)
+        lua_pushinteger(L, lua_Integer(lazyValues.count))
+        lua_rawset(L, -3)
+        gitops_lua_pop(L, 1)
+        lazyValues.append(value)
+    }
+
+    /// Fills the table at `index` with the members of the container `id` stands for. Called from
+    /// C with the memory limit lifted, so nothing here raises a Lua error.
+    fileprivate func materialize(tableAt index: Int32, id: Int) {
+        guard lazyValues.indices.contains(id) else { return }
+        let L = state
+        switch lazyValues[id] {
+        case .array(let elements):
             for (i, element) in elements.enumerated() {
-                push(element, depth: depth + 1)
-                lua_rawseti(L, -2, lua_Integer(i + 1))
+                guard lua_checkstack(L, 4) != 0 else { return }
+                pushLazy(element)
+                lua_rawseti(L, index, lua_Integer(i + 1))
             }
         case .object(let object):
-            guard lua_checkstack(L, 3) != 0 else { lua_pushnil(L); return }
-            lua_createtable(L, 0, Int32(clamping: object.count))
             for entry in object.entries {
                 if case .null = entry.value { continue }
+                guard lua_checkstack(L, 4) != 0 else { return }
                 pushString(entry.key)
-                push(entry.value, depth: depth + 1)
-                lua_rawset(L, -3)
+                pushLazy(entry.value)
+                lua_rawset(L, index)
             }
+        default:
+            break
         }
     }
 

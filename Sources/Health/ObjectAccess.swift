@@ -61,11 +61,14 @@ extension KubeObject {
     /// `status.observedGeneration`, or 0.
     var observedGeneration: Int64 { statusValue["observedGeneration"].int }
 
-    /// Whether the object's `apiVersion` names `group` (the core group is empty).
-    var group: String {
-        guard let apiVersion = fields["apiVersion"]?.stringValue else { return "" }
-        guard let slash = apiVersion.firstIndex(of: "/") else { return "" }
-        return String(apiVersion[..<slash])
+    /// The group of the object's `apiVersion` (the core group is empty).
+    var group: String { String(groupName) }
+
+    /// The group of the object's `apiVersion`, without copying it.
+    var groupName: Substring {
+        guard case .string(let apiVersion)? = fields["apiVersion"] else { return "" }
+        guard let slash = apiVersion.utf8.firstIndex(of: UInt8(ascii: "/")) else { return "" }
+        return apiVersion[..<slash]
     }
 
     /// The version part of `apiVersion`.

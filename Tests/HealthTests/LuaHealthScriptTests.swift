@@ -173,3 +173,67 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
         #expect(throws: HealthError.self) { try LuaHealthScripts(directory: Fixtures.directory + "/nope") }
     }
 }
+
+@Suite struct LuaObjectConversionTests {
+    let deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, generation: 2, labels: {app: web, tier: front}}
+        spec:
+          replicas: 3
+          template: {spec: {containers: [{name: a, image: img-a}, {name: b, image: img-b}]}}
+        status:
+          observedGeneration: 2
+          conditions: [{type: Available, status: "True"}, {type: Progressing, status: "True"}]
+        """
+
+    func run(_ source: String) throws -> HealthStatus? {
+        let scripts = LuaHealthScripts(scripts: ["apps/Deployment": LuaScript(path: "d.lua", source: source)])
+        return try scripts.health(of: Fixtures.yaml(deployment))
+    }
+
+    @Test func everyWayOfReadingTablesSeesTheMembers() throws {
+        let health = try run("""
+            local keys = {}
+            for k in pairs(obj.metadata.labels) do keys[#keys + 1] = k end
+            table.sort(keys)
+            local types = {}
+            for i, c in ipairs(obj.status.conditions) do types[i] = c.type end
+            local containers = obj.spec.template.spec.containers
+            local first = next(obj.status)
+            return {status = "Healthy", message = table.concat(keys, ",") .. " " .. table.concat(types, ",") ..
+              " " .. #containers .. " " .. table.getn(containers) .. " " .. rawget(containers[2], "image") ..
+              " " .. rawlen(obj.status.conditions) .. " " .. select("#", unpack(containers)) ..
+              " " .. tostring(first ~= nil) .. " " .. tostring(obj.spec == obj.spec)}
+            """)
+        #expect(health == .healthy("app,tier Available,Progressing 2 2 img-b 2 2 true true"))
+    }
+
+    @Test func writesBeforeReadsAreKept() throws {
+        let health = try run("""
+            obj.spec.replicas = 7
+            obj.status.extra = "x"
+            return {status = "Healthy", message = obj.spec.replicas .. obj.status.extra .. obj.status.observedGeneration}
+            """)
+        #expect(health == .healthy("7x2"))
+    }
+
+    @Test func returningAPartOfTheObject() throws {
+        let health = try run("return obj.status.conditions[1]")
+        #expect(health == .unknown("Lua returned an invalid health status"))
+        #expect(try run("return {status = 'Healthy', message = getmetatable(obj) == false and 'hidden' or 'visible'}") == .healthy("hidden"))
+    }
+
+    @Test func partsKeptFromAnEarlierRunStayEmpty() throws {
+        let scripts = LuaHealthScripts(
+            scripts: ["apps/Deployment": LuaScript(path: "d.lua", source: """
+                local kept = string.kept
+                string.kept = obj.spec
+                local seen = kept and tostring(kept.replicas) or "none"
+                return {status = "Healthy", message = seen}
+                """)], maxPooledStates: 1)
+        let object = try Fixtures.yaml(deployment)
+        #expect(try scripts.health(of: object) == .healthy("none"))
+        #expect(try scripts.health(of: object) == .healthy("nil"))
+    }
+}
