@@ -28,46 +28,64 @@ public struct BuiltInHealthCheck: HealthCheck {
     /// - Throws: ``HealthError`` for an HPA whose conditions annotation is not valid JSON.
     public func health(of object: KubeObject) throws -> HealthStatus? {
         guard let kind = object.kind, let rule = Self.rule(group: object.groupName, kind: kind) else { return nil }
-        return try rule(object)
+        return try rule.health(of: object)
     }
 
-    typealias Rule = (KubeObject) throws -> HealthStatus
+    /// The kinds with a rule: a plain enum, so dispatch allocates nothing.
+    enum Rule {
+        case deployment, statefulSet, daemonSet, replicaSet, pod, service, persistentVolumeClaim, job, cronJob
+        case ingress, apiService, horizontalPodAutoscaler, customResourceDefinition
+
+        func health(of object: KubeObject) throws -> HealthStatus {
+            switch self {
+            case .deployment: return WorkloadHealth.deployment(object)
+            case .statefulSet: return WorkloadHealth.statefulSet(object)
+            case .daemonSet: return WorkloadHealth.daemonSet(object)
+            case .replicaSet: return WorkloadHealth.replicaSet(object)
+            case .pod: return PodHealth.pod(object)
+            case .service: return ServiceHealth.service(object)
+            case .persistentVolumeClaim: return ServiceHealth.persistentVolumeClaim(object)
+            case .job: return BatchHealth.job(object)
+            case .cronJob: return BatchHealth.cronJob(object)
+            case .ingress: return ServiceHealth.ingress(object)
+            case .apiService: return ServiceHealth.apiService(object)
+            case .horizontalPodAutoscaler: return try ClusterHealth.horizontalPodAutoscaler(object)
+            case .customResourceDefinition: return ClusterHealth.customResourceDefinition(object)
+            }
+        }
+    }
 
     static func rule(group: Substring, kind: String) -> Rule? {
         switch group {
         case "apps":
             switch kind {
-            case "Deployment": return WorkloadHealth.deployment
-            case "StatefulSet": return WorkloadHealth.statefulSet
-            case "DaemonSet": return WorkloadHealth.daemonSet
-            case "ReplicaSet": return WorkloadHealth.replicaSet
+            case "Deployment": return .deployment
+            case "StatefulSet": return .statefulSet
+            case "DaemonSet": return .daemonSet
+            case "ReplicaSet": return .replicaSet
             default: return nil
             }
         case "":
             switch kind {
-            case "Pod": return PodHealth.pod
-            case "Service": return ServiceHealth.service
-            case "PersistentVolumeClaim": return ServiceHealth.persistentVolumeClaim
+            case "Pod": return .pod
+            case "Service": return .service
+            case "PersistentVolumeClaim": return .persistentVolumeClaim
             default: return nil
             }
         case "batch":
             switch kind {
-            case "Job": return BatchHealth.job
-            case "CronJob": return BatchHealth.cronJob
+            case "Job": return .job
+            case "CronJob": return .cronJob
             default: return nil
             }
         case "networking.k8s.io", "extensions":
-            if kind == "Ingress" { return ServiceHealth.ingress }
-            return nil
+            return kind == "Ingress" ? .ingress : nil
         case "apiregistration.k8s.io":
-            if kind == "APIService" { return ServiceHealth.apiService }
-            return nil
+            return kind == "APIService" ? .apiService : nil
         case "autoscaling":
-            if kind == "HorizontalPodAutoscaler" { return ClusterHealth.horizontalPodAutoscaler }
-            return nil
+            return kind == "HorizontalPodAutoscaler" ? .horizontalPodAutoscaler : nil
         case "apiextensions.k8s.io":
-            if kind == "CustomResourceDefinition" { return ClusterHealth.customResourceDefinition }
-            return nil
+            return kind == "CustomResourceDefinition" ? .customResourceDefinition : nil
         default:
             return nil
         }

@@ -122,7 +122,7 @@ public struct HealthRegistry: Sendable {
         }
         if builtInRules, let rule = BuiltInHealthCheck.rule(group: groupName, kind: kind) {
             do {
-                return HealthAssessment(status: try rule(object), source: .builtIn)
+                return HealthAssessment(status: try rule.health(of: object), source: .builtIn)
             } catch {
                 return HealthAssessment(status: .unknown("\(error)"), source: .builtIn)
             }
