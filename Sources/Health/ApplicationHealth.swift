@@ -52,7 +52,9 @@ public struct ApplicationHealth: Sendable, Hashable {
         decidedBy = worst.key
         let what = "\(worst.key.kind) \(worst.key.namespace.isEmpty ? "" : worst.key.namespace + "/")\(worst.key.name)"
         status = HealthStatus(
-            worst.status.code, worst.status.message.isEmpty ? what : "\(what): \(worst.status.message)")
+            worst.status.code,
+            worst.status.message.isEmpty ? what : "\(what): \(worst.status.message)"
+        )
     }
 
     /// Whether `object` is a sync hook (Argo CD or Helm), whose health does not count.

@@ -111,7 +111,8 @@ public struct GenericHealthCheck: HealthCheck {
             observed < generation
         {
             return .progressing(
-                "\(object.kind ?? "object") generation is \(generation), but latest observed generation is \(observed)")
+                "\(object.kind ?? "object") generation is \(generation), but latest observed generation is \(observed)"
+            )
         }
         guard let list = status["conditions"]?.arrayValue, !list.isEmpty else { return nil }
         var ready: Condition?

@@ -83,7 +83,9 @@ public struct HealthRegistry: Sendable {
 
     /// Registers a closure for objects of `group` and `kind` (see ``register(_:group:kind:)``).
     public mutating func register(
-        group: String = "*", kind: String = "*", _ body: @escaping @Sendable (KubeObject) throws -> HealthStatus?
+        group: String = "*",
+        kind: String = "*",
+        _ body: @escaping @Sendable (KubeObject) throws -> HealthStatus?
     ) {
         register(ClosureHealthCheck(body), group: group, kind: kind)
     }

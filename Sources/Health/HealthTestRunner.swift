@@ -121,9 +121,12 @@ public struct HealthTestRunner: Sendable {
             let health = member(test, "healthStatus")
             cases.append(
                 HealthTestCase(
-                    file: path, inputPath: inputPath,
+                    file: path,
+                    inputPath: inputPath,
                     expectedStatus: health.flatMap { member($0, "status") }.map(text) ?? "",
-                    expectedMessage: health.flatMap { member($0, "message") }.map(text) ?? ""))
+                    expectedMessage: health.flatMap { member($0, "message") }.map(text) ?? ""
+                )
+            )
         }
         return cases
     }
@@ -137,14 +140,19 @@ public struct HealthTestRunner: Sendable {
             let document = try YAML.documents(bytes, source: path).first(where: { !$0.value.isNull })
             object = try KubeObject(document?.value ?? .null)
         } catch {
-            return HealthTestResult(testCase: testCase, actual: nil, failure: "\(path): cannot read the input: \(error)")
+            return HealthTestResult(
+                testCase: testCase,
+                actual: nil,
+                failure: "\(path): cannot read the input: \(error)"
+            )
         }
         let actual = registry.health(of: object)
         let status = actual?.code.rawValue ?? ""
         let message = actual?.message ?? ""
         guard status == testCase.expectedStatus, message == testCase.expectedMessage else {
             let got = actual.map { "\($0.code.rawValue) \(quoted($0.message))" } ?? "no health"
-            let want = "\(testCase.expectedStatus.isEmpty ? "no health" : testCase.expectedStatus) \(quoted(testCase.expectedMessage))"
+            let want =
+                "\(testCase.expectedStatus.isEmpty ? "no health" : testCase.expectedStatus) \(quoted(testCase.expectedMessage))"
             return HealthTestResult(testCase: testCase, actual: actual, failure: "expected \(want), got \(got)")
         }
         return HealthTestResult(testCase: testCase, actual: actual, failure: nil)

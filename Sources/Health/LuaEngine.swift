@@ -185,7 +185,10 @@ final class LuaEngine: @unchecked Sendable {
         let L = state
         guard gitops_lua_istable(L, -1) != 0 else {
             let typeName = String(cString: lua_typename(L, lua_type(L, -1)))
-            throw HealthError.script("\(script.path): expect table output from Lua script, not \(typeName)", path: script.path)
+            throw HealthError.script(
+                "\(script.path): expect table output from Lua script, not \(typeName)",
+                path: script.path
+            )
         }
         // The script may return a lazy part of `obj`; the memory limit is lifted here.
         gitops_lua_materialize(L, -1)

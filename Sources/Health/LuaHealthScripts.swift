@@ -109,7 +109,9 @@ public final class LuaHealthScripts: Sendable {
     /// - Returns: `nil` when no script matches the object or the script returned an empty table.
     /// - Throws: ``HealthError`` for a script error, a limit hit or a result that is not a table.
     public func health(of object: KubeObject) throws -> HealthStatus? {
-        guard let kind = object.kind, let script = script(group: String(object.groupName), kind: kind) else { return nil }
+        guard let kind = object.kind, let script = script(group: String(object.groupName), kind: kind) else {
+            return nil
+        }
         return try run(script, on: object)
     }
 

@@ -6,7 +6,8 @@ enum ServiceHealth {
     /// entry; every other Service is Healthy.
     static func service(_ object: KubeObject) -> HealthStatus {
         guard object.spec["type"]?.stringValue == "LoadBalancer" else { return .healthy() }
-        return object.statusValue["loadBalancer"]?["ingress"]?.arrayValue?.isEmpty == false ? .healthy() : .progressing()
+        return object.statusValue["loadBalancer"]?["ingress"]?.arrayValue?.isEmpty == false
+            ? .healthy() : .progressing()
     }
 
     /// Ingress: Healthy once `status.loadBalancer.ingress` has an entry, Progressing before.

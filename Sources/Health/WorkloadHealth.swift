@@ -11,7 +11,8 @@ enum WorkloadHealth {
         if spec["paused"].bool == true { return .suspended("Deployment is paused") }
         guard object.generationOrZero <= object.observedGeneration else {
             return .progressing(
-                "Waiting for rollout to finish: observed deployment generation less then desired generation")
+                "Waiting for rollout to finish: observed deployment generation less then desired generation"
+            )
         }
         let status = object.statusValue
         let updated = status["updatedReplicas"].int
@@ -22,15 +23,18 @@ enum WorkloadHealth {
         }
         if let desired = spec["replicas"]?.intValue, updated < desired {
             return .progressing(
-                "Waiting for rollout to finish: \(updated) out of \(desired) new replicas have been updated...")
+                "Waiting for rollout to finish: \(updated) out of \(desired) new replicas have been updated..."
+            )
         }
         if replicas > updated {
             return .progressing(
-                "Waiting for rollout to finish: \(replicas - updated) old replicas are pending termination...")
+                "Waiting for rollout to finish: \(replicas - updated) old replicas are pending termination..."
+            )
         }
         if available < updated {
             return .progressing(
-                "Waiting for rollout to finish: \(available) of \(updated) updated replicas are available...")
+                "Waiting for rollout to finish: \(available) of \(updated) updated replicas are available..."
+            )
         }
         return .healthy()
     }
@@ -56,7 +60,8 @@ enum WorkloadHealth {
         if strategyType == "RollingUpdate", let rolling = strategy?["rollingUpdate"], !rolling.isNull {
             if let desired, let partition = rolling["partition"]?.intValue, updated < desired - partition {
                 return .progressing(
-                    "Waiting for partitioned roll out to finish: \(updated) out of \(desired - partition) new pods have been updated...")
+                    "Waiting for partitioned roll out to finish: \(updated) out of \(desired - partition) new pods have been updated..."
+                )
             }
             return .healthy("partitioned roll out complete: \(updated) new pods have been updated...")
         }
@@ -67,7 +72,8 @@ enum WorkloadHealth {
         let currentRevision = status["currentRevision"].string
         if updateRevision != currentRevision {
             return .progressing(
-                "waiting for statefulset rolling update to complete \(updated) pods at revision \(updateRevision)...")
+                "waiting for statefulset rolling update to complete \(updated) pods at revision \(updateRevision)..."
+            )
         }
         let current = status["currentReplicas"].int
         return .healthy("statefulset rolling update complete \(current) pods at revision \(currentRevision)...")
@@ -78,7 +84,8 @@ enum WorkloadHealth {
     static func daemonSet(_ object: KubeObject) -> HealthStatus {
         guard object.generationOrZero <= object.observedGeneration else {
             return .progressing(
-                "Waiting for rollout to finish: observed daemon set generation less then desired generation")
+                "Waiting for rollout to finish: observed daemon set generation less then desired generation"
+            )
         }
         let status = object.statusValue
         let updated = status["updatedNumberScheduled"].int
@@ -90,11 +97,13 @@ enum WorkloadHealth {
         let name = quoted(object.name ?? "")
         if updated < desired {
             return .progressing(
-                "Waiting for daemon set \(name) rollout to finish: \(updated) out of \(desired) new pods have been updated...")
+                "Waiting for daemon set \(name) rollout to finish: \(updated) out of \(desired) new pods have been updated..."
+            )
         }
         if available < desired {
             return .progressing(
-                "Waiting for daemon set \(name) rollout to finish: \(available) of \(desired) updated pods are available...")
+                "Waiting for daemon set \(name) rollout to finish: \(available) of \(desired) updated pods are available..."
+            )
         }
         return .healthy()
     }
@@ -104,13 +113,15 @@ enum WorkloadHealth {
     static func replicaSet(_ object: KubeObject) -> HealthStatus {
         guard object.generationOrZero <= object.observedGeneration else {
             return .progressing(
-                "Waiting for rollout to finish: observed replica set generation less then desired generation")
+                "Waiting for rollout to finish: observed replica set generation less then desired generation"
+            )
         }
         if let c = object.condition("ReplicaFailure"), c.status == "True" { return .degraded(c.message) }
         let available = object.statusValue["availableReplicas"].int
         if let desired = object.spec["replicas"]?.intValue, available < desired {
             return .progressing(
-                "Waiting for rollout to finish: \(available) out of \(desired) new replicas are available...")
+                "Waiting for rollout to finish: \(available) out of \(desired) new replicas are available..."
+            )
         }
         return .healthy()
     }

@@ -28,7 +28,11 @@ extension KubeObject {
     /// A copy with `value` at `pointer` (`nil` removes it).
     func with(_ pointer: String, _ value: Value?) throws -> KubeObject {
         var copy = self.value
-        if let value { try copy.set(value, at: JSONPointer(pointer)) } else { try copy.remove(at: JSONPointer(pointer)) }
+        if let value {
+            try copy.set(value, at: JSONPointer(pointer))
+        } else {
+            try copy.remove(at: JSONPointer(pointer))
+        }
         return try KubeObject(copy)
     }
 }

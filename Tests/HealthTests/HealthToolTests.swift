@@ -22,8 +22,15 @@ import Testing
         ])
         #expect(result.status == 0, "\(result.output)")
         let lines = result.output.split(separator: "\n").map(String.init)
-        #expect(lines.first == "apps/Deployment/fixtures/stuck  Degraded  Deployment \"stuck\" exceeded its progress deadline  [built-in]")
-        #expect(lines.contains { $0.hasPrefix("example.com/Widget/fixtures/w  Progressing  Waiting for the widget controller  [script ") })
+        #expect(
+            lines.first
+                == "apps/Deployment/fixtures/stuck  Degraded  Deployment \"stuck\" exceeded its progress deadline  [built-in]"
+        )
+        #expect(
+            lines.contains {
+                $0.hasPrefix("example.com/Widget/fixtures/w  Progressing  Waiting for the widget controller  [script ")
+            }
+        )
         #expect(lines.contains { $0.contains("Progressing  1 of 2 parts ready") })
     }
 

@@ -5,7 +5,9 @@ import Testing
 /// Runs `source` as the health script of example.com/Widget on the live widget.
 private func run(_ source: String, limits: LuaLimits = LuaLimits(), object: KubeObject? = nil) throws -> HealthStatus? {
     let scripts = LuaHealthScripts(
-        scripts: ["example.com/Widget": LuaScript(path: "test/widget.lua", source: source)], limits: limits)
+        scripts: ["example.com/Widget": LuaScript(path: "test/widget.lua", source: source)],
+        limits: limits
+    )
     return try scripts.health(of: object ?? Fixtures.live("widget-w.json"))
 }
 
@@ -23,12 +25,14 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
 
 @Suite struct LuaHealthScriptTests {
     @Test func scriptSeesTheObject() throws {
-        let health = try run("""
+        let health = try run(
+            """
             local names = {}
             for i, part in ipairs(obj.spec.parts) do names[i] = part.name .. "x" .. part.count end
             return {status = "Healthy", message = table.concat(names, ",") .. " size " .. obj.spec.size ..
               " " .. math.type(obj.spec.size) .. " status " .. tostring(obj.status)}
-            """)
+            """
+        )
         #expect(health == .healthy("ax1,bx2 size 3 integer status nil"))
     }
 
@@ -36,24 +40,29 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
         let object = try Fixtures.live("widget-w.json").with("/spec/note", .null).with("/spec/list", [1, .null, 3])
         let health = try run(
             "return {status = 'Healthy', message = tostring(obj.spec.note) .. ' ' .. tostring(obj.spec.list[1]) .. tostring(obj.spec.list[2]) .. tostring(obj.spec.list[3])}",
-            object: object)
+            object: object
+        )
         #expect(health == .healthy("nil 1nil3"))
     }
 
     @Test func lua51Compatibility() throws {
-        let health = try run("""
+        let health = try run(
+            """
             local a, b = unpack({"x", "y"})
             local t = {1, 2, 3}
             return {status = "Progressing", message = a .. b .. table.getn(t) .. table.maxn(t) .. math.pow(2, 3) .. math.mod(7, 3) .. math.log10(100)}
-            """)
+            """
+        )
         #expect(health == .progressing("xy338.012.0"))
     }
 
     @Test func clockFunctionsAreAllowed() throws {
-        let health = try run("""
+        let health = try run(
+            """
             local t = os.time({year = 2026, month = 11, day = 26, hour = 12})
             return {status = "Healthy", message = os.date("!%Y", 0) .. " " .. type(t) .. " " .. type(os.clock())}
-            """)
+            """
+        )
         #expect(health == .healthy("1970 number number"))
     }
 
@@ -83,19 +92,25 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
 
     @Test func bytecodeIsRefused() {
         let error = scriptError("\u{1B}Lua\u{54}\u{00}garbage")
-        #expect(error?.description.contains("binary") == true || error?.description.contains("attempt to load") == true,
-                "\(error?.description ?? "")")
+        #expect(
+            error?.description.contains("binary") == true || error?.description.contains("attempt to load") == true,
+            "\(error?.description ?? "")"
+        )
     }
 
     @Test func infiniteLoopHitsTheTimeLimit() {
         let error = scriptError("while true do end", limits: LuaLimits(timeLimit: 0.05))
-        #expect(error?.description.contains("test/widget.lua:1: script exceeded its time limit of 0.05 s") == true,
-                "\(error?.description ?? "")")
+        #expect(
+            error?.description.contains("test/widget.lua:1: script exceeded its time limit of 0.05 s") == true,
+            "\(error?.description ?? "")"
+        )
     }
 
     @Test func loopInACoroutineHitsTheTimeLimit() {
         let error = scriptError(
-            "coroutine.wrap(function() local n = 0 while true do n = n + 1 end end)()", limits: LuaLimits(timeLimit: 0.05))
+            "coroutine.wrap(function() local n = 0 while true do n = n + 1 end end)()",
+            limits: LuaLimits(timeLimit: 0.05)
+        )
         #expect(error?.description.contains("time limit") == true, "\(error?.description ?? "")")
     }
 
@@ -107,11 +122,16 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
     func memoryBombsHitTheMemoryLimit(_ bomb: String) throws {
         let limits = LuaLimits(timeLimit: 5, memoryLimit: 8 << 20)
         let error = scriptError(bomb, limits: limits)
-        #expect(error?.description.contains("script exceeded its memory limit of 8388608 bytes") == true,
-                "\(error?.description ?? "")")
+        #expect(
+            error?.description.contains("script exceeded its memory limit of 8388608 bytes") == true,
+            "\(error?.description ?? "")"
+        )
         // The same scripts object keeps working after a refused allocation.
         let scripts = LuaHealthScripts(
-            scripts: ["example.com/Widget": LuaScript(path: "w.lua", source: bomb)], limits: limits, maxPooledStates: 1)
+            scripts: ["example.com/Widget": LuaScript(path: "w.lua", source: bomb)],
+            limits: limits,
+            maxPooledStates: 1
+        )
         let widget = try Fixtures.live("widget-w.json")
         #expect(throws: HealthError.self) { try scripts.health(of: widget) }
         let fine = LuaScript(path: "ok.lua", source: "return {status = 'Healthy', message = obj.metadata.name}")
@@ -120,8 +140,10 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
 
     @Test func runtimeErrorNamesScriptAndLine() {
         let error = scriptError("local x = 1\nlocal y = obj.status.conditions\nreturn {}")
-        #expect(error?.description.hasPrefix("test/widget.lua:2: attempt to index a nil value") == true,
-                "\(error?.description ?? "")")
+        #expect(
+            error?.description.hasPrefix("test/widget.lua:2: attempt to index a nil value") == true,
+            "\(error?.description ?? "")"
+        )
         let raised = scriptError("\n\nerror('custom failure')")
         #expect(raised?.description == "test/widget.lua:3: custom failure")
     }
@@ -135,20 +157,32 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
         #expect(try run("return {}") == nil)
         #expect(try run("return {status = 'Great'}") == .unknown("Lua returned an invalid health status"))
         #expect(try run("return {message = 'no status'}") == .unknown("Lua returned an invalid health status"))
-        #expect(scriptError("return 'Healthy'")?.description == "test/widget.lua: expect table output from Lua script, not string")
-        #expect(scriptError("local x = 1")?.description == "test/widget.lua: expect table output from Lua script, not nil")
+        #expect(
+            scriptError("return 'Healthy'")?.description
+                == "test/widget.lua: expect table output from Lua script, not string"
+        )
+        #expect(
+            scriptError("local x = 1")?.description == "test/widget.lua: expect table output from Lua script, not nil"
+        )
         // A metatable on the result is not consulted.
         #expect(try run("return setmetatable({}, {__index = function() error('no') end})") == nil)
     }
 
     @Test func globalsDoNotLeakBetweenRuns() throws {
         let scripts = LuaHealthScripts(
-            scripts: ["example.com/Widget": LuaScript(path: "w.lua", source: """
-                local seen = tostring(counter)
-                counter = (counter or 0) + 1
-                hs = {status = "Healthy", message = seen}
-                return hs
-                """)], maxPooledStates: 1)
+            scripts: [
+                "example.com/Widget": LuaScript(
+                    path: "w.lua",
+                    source: """
+                        local seen = tostring(counter)
+                        counter = (counter or 0) + 1
+                        hs = {status = "Healthy", message = seen}
+                        return hs
+                        """
+                )
+            ],
+            maxPooledStates: 1
+        )
         let widget = try Fixtures.live("widget-w.json")
         #expect(try scripts.health(of: widget) == .healthy("nil"))
         #expect(try scripts.health(of: widget) == .healthy("nil"))
@@ -165,9 +199,18 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
 
     @Test func directoryLayoutAndWildcards() throws {
         let scripts = try LuaHealthScripts(directory: Fixtures.scripts)
-        #expect(Set(scripts.scripts.keys) == ["example.com/Widget", "cert-manager.io/Certificate", "*.crossplane.io/*"])
-        #expect(scripts.script(group: "example.com", kind: "Widget")?.path.hasSuffix("example.com/Widget/health.lua") == true)
-        #expect(scripts.script(group: "s3.aws.crossplane.io", kind: "Bucket")?.path.hasSuffix("_.crossplane.io/_/health.lua") == true)
+        #expect(
+            Set(scripts.scripts.keys) == ["example.com/Widget", "cert-manager.io/Certificate", "*.crossplane.io/*"]
+        )
+        #expect(
+            scripts.script(group: "example.com", kind: "Widget")?.path.hasSuffix("example.com/Widget/health.lua")
+                == true
+        )
+        #expect(
+            scripts.script(group: "s3.aws.crossplane.io", kind: "Bucket")?.path.hasSuffix(
+                "_.crossplane.io/_/health.lua"
+            ) == true
+        )
         #expect(scripts.script(group: "crossplane.io", kind: "Bucket") == nil)
         #expect(scripts.script(group: "example.com", kind: "Gadget") == nil)
         #expect(throws: HealthError.self) { try LuaHealthScripts(directory: Fixtures.directory + "/nope") }
@@ -193,7 +236,8 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
     }
 
     @Test func everyWayOfReadingTablesSeesTheMembers() throws {
-        let health = try run("""
+        let health = try run(
+            """
             local keys = {}
             for k in pairs(obj.metadata.labels) do keys[#keys + 1] = k end
             table.sort(keys)
@@ -205,33 +249,46 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
               " " .. #containers .. " " .. table.getn(containers) .. " " .. rawget(containers[2], "image") ..
               " " .. rawlen(obj.status.conditions) .. " " .. select("#", unpack(containers)) ..
               " " .. tostring(first ~= nil) .. " " .. tostring(obj.spec == obj.spec)}
-            """)
+            """
+        )
         #expect(health == .healthy("app,tier Available,Progressing 2 2 img-b 2 2 true true"))
     }
 
     @Test func writesBeforeReadsAreKept() throws {
-        let health = try run("""
+        let health = try run(
+            """
             obj.spec.replicas = 7
             obj.status.extra = "x"
             return {status = "Healthy", message = obj.spec.replicas .. obj.status.extra .. obj.status.observedGeneration}
-            """)
+            """
+        )
         #expect(health == .healthy("7x2"))
     }
 
     @Test func returningAPartOfTheObject() throws {
         let health = try run("return obj.status.conditions[1]")
         #expect(health == .unknown("Lua returned an invalid health status"))
-        #expect(try run("return {status = 'Healthy', message = getmetatable(obj) == false and 'hidden' or 'visible'}") == .healthy("hidden"))
+        #expect(
+            try run("return {status = 'Healthy', message = getmetatable(obj) == false and 'hidden' or 'visible'}")
+                == .healthy("hidden")
+        )
     }
 
     @Test func partsKeptFromAnEarlierRunStayEmpty() throws {
         let scripts = LuaHealthScripts(
-            scripts: ["apps/Deployment": LuaScript(path: "d.lua", source: """
-                local kept = string.kept
-                string.kept = obj.spec
-                local seen = kept and tostring(kept.replicas) or "none"
-                return {status = "Healthy", message = seen}
-                """)], maxPooledStates: 1)
+            scripts: [
+                "apps/Deployment": LuaScript(
+                    path: "d.lua",
+                    source: """
+                        local kept = string.kept
+                        string.kept = obj.spec
+                        local seen = kept and tostring(kept.replicas) or "none"
+                        return {status = "Healthy", message = seen}
+                        """
+                )
+            ],
+            maxPooledStates: 1
+        )
         let object = try Fixtures.yaml(deployment)
         #expect(try scripts.health(of: object) == .healthy("none"))
         #expect(try scripts.health(of: object) == .healthy("nil"))

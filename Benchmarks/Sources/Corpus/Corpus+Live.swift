@@ -23,11 +23,15 @@ extension Corpus {
                     "observedGeneration": 3, "replicas": .int(replicas), "updatedReplicas": .int(updated),
                     "readyReplicas": .int(updated), "availableReplicas": .int(updated),
                     "conditions": [
-                        ["type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
-                         "message": "Deployment has minimum availability."],
-                        ["type": "Progressing", "status": state == 9 ? "False" : "True",
-                         "reason": state == 9 ? "ProgressDeadlineExceeded" : "NewReplicaSetAvailable",
-                         "message": "ReplicaSet has successfully progressed."],
+                        [
+                            "type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
+                            "message": "Deployment has minimum availability.",
+                        ],
+                        [
+                            "type": "Progressing", "status": state == 9 ? "False" : "True",
+                            "reason": state == 9 ? "ProgressDeadlineExceeded" : "NewReplicaSetAvailable",
+                            "message": "ReplicaSet has successfully progressed.",
+                        ],
                     ],
                 ]
             case 2:
@@ -57,12 +61,16 @@ extension Corpus {
             case 6:
                 object = [
                     "apiVersion": "batch/v1", "kind": "Job",
-                    "metadata": ["name": .string("migrate-\(n)"), "namespace": .string("team-\(n % 17)"), "generation": 1],
+                    "metadata": [
+                        "name": .string("migrate-\(n)"), "namespace": .string("team-\(n % 17)"), "generation": 1,
+                    ],
                     "spec": ["backoffLimit": 6, "completions": 1, "parallelism": 1, "suspend": false],
                     "status": state >= 7
                         ? ["startTime": "2026-11-26T19:11:59Z", "active": 1, "ready": 0]
-                        : ["startTime": "2026-11-26T19:11:59Z", "succeeded": 1,
-                           "conditions": [["type": "Complete", "status": "True"]]],
+                        : [
+                            "startTime": "2026-11-26T19:11:59Z", "succeeded": 1,
+                            "conditions": [["type": "Complete", "status": "True"]],
+                        ],
                 ]
             default:
                 object = n % 16 == 7 ? configMap(n, &random) : widget(n, &random)
@@ -70,7 +78,9 @@ extension Corpus {
                     object["metadata"]?["generation"] = 2
                     object["status"] = [
                         "observedGeneration": 2,
-                        "conditions": [["type": "Ready", "status": state >= 9 ? "False" : "True", "reason": "Reconciled"]],
+                        "conditions": [
+                            ["type": "Ready", "status": state >= 9 ? "False" : "True", "reason": "Reconciled"]
+                        ],
                     ]
                 }
             }
@@ -87,7 +97,9 @@ extension Corpus {
             ["type": "ContainersReady", "status": state >= 7 ? "False" : "True"],
             ["type": "Ready", "status": state >= 7 ? "False" : "True"],
         ]
-        let waiting: Value = ["waiting": ["reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"]]
+        let waiting: Value = [
+            "waiting": ["reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"]
+        ]
         status["containerStatuses"] = [
             [
                 "name": "app", "image": "registry.example.com/app:1.2.3", "ready": .bool(state < 7),
@@ -97,7 +109,9 @@ extension Corpus {
         ]
         return [
             "apiVersion": "v1", "kind": "Pod",
-            "metadata": ["name": .string(name), "namespace": .string("team-\(n % 17)"), "labels": labels(name, &random)],
+            "metadata": [
+                "name": .string(name), "namespace": .string("team-\(n % 17)"), "labels": labels(name, &random),
+            ],
             "spec": [
                 "restartPolicy": "Always",
                 "containers": [["name": "app", "image": "registry.example.com/app:1.2.3"]],

@@ -17,7 +17,8 @@ struct GitOpsHealth: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gitops-health",
         abstract: "Assess Kubernetes objects' health the way Argo CD does, with built-in rules and Lua health scripts.",
-        subcommands: [Check.self, Test.self])
+        subcommands: [Check.self, Test.self]
+    )
 }
 
 struct ScriptOptions: ParsableArguments {
@@ -29,13 +30,16 @@ struct ScriptOptions: ParsableArguments {
 
     func registry() throws -> HealthRegistry {
         guard let scripts else { return HealthRegistry() }
-        return HealthRegistry(scripts: try LuaHealthScripts(directory: scripts, limits: LuaLimits(timeLimit: timeLimit)))
+        return HealthRegistry(
+            scripts: try LuaHealthScripts(directory: scripts, limits: LuaLimits(timeLimit: timeLimit))
+        )
     }
 }
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print each object's health: key, status, message (and the rule that decided it).")
+        abstract: "Print each object's health: key, status, message (and the rule that decided it)."
+    )
 
     @Argument(help: "YAML or JSON files of objects (a `kind: List` is read item by item).")
     var files: [String]
@@ -48,7 +52,9 @@ struct Check: ParsableCommand {
         for file in files {
             let text = try readText(file)
             for document in try YAML.documents(text, source: file) where !document.value.isNull {
-                if let items = document.value["items"]?.arrayValue, document.value["kind"]?.stringValue?.hasSuffix("List") == true {
+                if let items = document.value["items"]?.arrayValue,
+                    document.value["kind"]?.stringValue?.hasSuffix("List") == true
+                {
                     objects += try items.map(KubeObject.init)
                 } else {
                     objects.append(try KubeObject(document.value))
@@ -70,7 +76,8 @@ struct Check: ParsableCommand {
 
 struct Test: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run every health_test.yaml under a directory; ends with `N passed, M failed`.")
+        abstract: "Run every health_test.yaml under a directory; ends with `N passed, M failed`."
+    )
 
     @Argument(help: "The directory to search for health_test.yaml files.")
     var directory: String
