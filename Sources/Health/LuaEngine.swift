@@ -139,6 +139,9 @@ final class LuaEngine: @unchecked Sendable {
         defer { limits.pointee.limit = savedLimit }
 
         try pushChunk(script)
+        // Afterwards the chunk lets go of this run's environment (and the object in it), so a
+        // large object does not stay in memory until the same script runs again.
+        defer { releaseEnvironment(of: script) }
         // A fresh side table: lazy tables of earlier runs (kept by a script in a library table,
         // say) are no longer found in it and stay empty.
         lazyValues.removeAll(keepingCapacity: true)
@@ -169,9 +172,12 @@ final class LuaEngine: @unchecked Sendable {
         defer { lazyValues.removeAll(keepingCapacity: true) }
         if status != gitops_lua_ok() {
             var message = luaString(at: -1) ?? "error object is not a string"
-            if status == gitops_lua_errmem() || limits.pointee.memoryExceeded != 0 {
+            if status == gitops_lua_errmem()
+                || (limits.pointee.memoryExceeded != 0 && message.hasSuffix("not enough memory"))
+            {
                 message = "\(script.path): script exceeded its memory limit of \(settings.memoryLimit) bytes"
                 lua_settop(L, base)
+                releaseEnvironment(of: script)
                 _ = gitops_lua_gc_collect(L)
             } else if limits.pointee.timedOut != 0 {
                 message += " of \(settings.timeLimit) s"
@@ -226,6 +232,15 @@ final class LuaEngine: @unchecked Sendable {
         return bytes.withMemoryRebound(to: UInt8.self, capacity: length) {
             String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
         }
+    }
+
+    private func releaseEnvironment(of script: LuaScript) {
+        guard let ref = compiled[script.path] else { return }
+        let L = state
+        lua_rawgeti(L, gitops_lua_registryindex(), lua_Integer(ref))
+        lua_pushnil(L)
+        _ = lua_setupvalue(L, -2, 1)
+        gitops_lua_pop(L, 1)
     }
 
     /// Pushes the compiled chunk of `script`, compiling it the first time.

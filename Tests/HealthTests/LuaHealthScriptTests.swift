@@ -294,3 +294,34 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
         #expect(try scripts.health(of: object) == .healthy("nil"))
     }
 }
+
+@Suite struct LuaLimitsOnTheObjectTests {
+    /// A large object counts against the memory limit when the script reads it, and the run
+    /// fails cleanly instead of crashing.
+    @Test func readingAHugeObjectHitsTheMemoryLimit() throws {
+        let items: [Value] = (0..<200_000).map { .string("item-\($0)-with-some-padding-text") }
+        let object = try Fixtures.live("widget-w.json").with("/spec/items", .array(items))
+        let scripts = LuaHealthScripts(
+            scripts: [
+                "example.com/Widget": LuaScript(
+                    path: "big.lua",
+                    source: "return {status = 'Healthy', message = tostring(#obj.spec.items)}"
+                )
+            ],
+            limits: LuaLimits(memoryLimit: 1 << 20),
+            maxPooledStates: 1
+        )
+        #expect(throws: HealthError.self) { try scripts.health(of: object) }
+        // Not reading the large part costs nothing.
+        let small = LuaScript(path: "small.lua", source: "return {status = 'Healthy', message = obj.metadata.name}")
+        #expect(try scripts.run(small, on: object) == .healthy("w"))
+        let roomy = LuaHealthScripts(
+            scripts: [
+                "example.com/Widget": LuaScript(
+                    path: "big.lua",
+                    source: "return {status = 'Healthy', message = tostring(#obj.spec.items)}"
+                )
+            ])
+        #expect(try roomy.health(of: object) == .healthy("200000"))
+    }
+}
