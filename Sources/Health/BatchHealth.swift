@@ -38,15 +38,15 @@ enum BatchHealth {
     /// last scheduled run and that has no active Job is Degraded; otherwise Healthy (with a message
     /// saying what is known), or Progressing while it has no status at all.
     static func cronJob(_ object: KubeObject) -> HealthStatus {
-        if object.spec["suspend"].bool == true { return .suspended("CronJob is Suspended") }
+        if object.spec.member("suspend").bool == true { return .suspended("CronJob is Suspended") }
         guard let status = object.status, !status.isNull else { return .progressing("Waiting for CronJob") }
-        guard let lastSchedule = status["lastScheduleTime"], !lastSchedule.isNull else {
+        guard let lastSchedule = status.member("lastScheduleTime"), !lastSchedule.isNull else {
             return .healthy("CronJob has not been scheduled yet")
         }
-        guard let lastSuccess = status["lastSuccessfulTime"], !lastSuccess.isNull else {
+        guard let lastSuccess = status.member("lastSuccessfulTime"), !lastSuccess.isNull else {
             return .healthy("The Cronjob never completed succesfully. It may not be healthy")
         }
-        if status["active"].count > 0 {
+        if status.member("active").count > 0 {
             return .healthy("The job is running. Its last execution may not have been successful")
         }
         // RFC 3339 times in UTC compare correctly as text, as the Lua script compares them.

@@ -107,14 +107,14 @@ public struct GenericHealthCheck: HealthCheck {
     /// The object's health under the generic rules, or `nil` when they do not apply.
     public func health(of object: KubeObject) -> HealthStatus? {
         guard let status = object.status, case .object = status else { return nil }
-        if let observed = status["observedGeneration"]?.intValue, let generation = object.generation,
+        if let observed = status.member("observedGeneration")?.intValue, let generation = object.generation,
             observed < generation
         {
             return .progressing(
                 "\(object.kind ?? "object") generation is \(generation), but latest observed generation is \(observed)"
             )
         }
-        guard let list = status["conditions"]?.arrayValue, !list.isEmpty else { return nil }
+        guard let list = status.member("conditions")?.arrayValue, !list.isEmpty else { return nil }
         var ready: Condition?
         var reconciling: Condition?
         for value in list {

@@ -96,7 +96,7 @@ public struct HealthRegistry: Sendable {
     /// The object's health and the layer that decided it, or `nil` when nothing assesses its kind.
     public func assess(_ object: KubeObject) -> HealthAssessment? {
         let groupName = object.groupName
-        let kind = object.kind ?? ""
+        let kind = object.kindName
         if !registrations.isEmpty {
             let group = String(groupName)
             for registration in registrations
@@ -110,7 +110,7 @@ public struct HealthRegistry: Sendable {
                 }
             }
         }
-        if object.deletionTimestamp != nil, !object.finalizers.contains(Self.hookFinalizer) {
+        if object.isBeingDeleted, !object.finalizers.contains(Self.hookFinalizer) {
             return HealthAssessment(status: .progressing("Pending deletion"), source: .deletion)
         }
         if let scripts, let script = scripts.script(group: String(groupName), kind: kind) {

@@ -14,33 +14,33 @@ enum PodHealth {
     /// Progressing otherwise); a Running Pod with restart policy `OnFailure` or `Never` is
     /// Progressing (it is usually a hook that has not finished).
     static func pod(_ object: KubeObject) -> HealthStatus {
-        let restartPolicy = object.spec["restartPolicy"]?.stringValue ?? "Always"
+        let restartPolicy = object.spec.member("restartPolicy")?.stringValue ?? "Always"
         let status = object.statusValue
-        let podMessage = status["message"].string
-        let containerStatuses = status["containerStatuses"]?.arrayValue ?? []
+        let podMessage = status.member("message").string
+        let containerStatuses = status.member("containerStatuses")?.arrayValue ?? []
 
         if restartPolicy == "Always" {
             var messages: [String] = []
             var degraded = false
             for container in containerStatuses {
-                guard let waiting = container["state"]?["waiting"], !waiting.isNull else { continue }
-                let reason = waiting["reason"].string
+                guard let waiting = container.member("state")?.member("waiting"), !waiting.isNull else { continue }
+                let reason = waiting.member("reason").string
                 if reason.hasPrefix("Err") || reason.hasSuffix("Error") || reason.hasSuffix("BackOff") {
                     degraded = true
-                    messages.append(waiting["message"].string)
+                    messages.append(waiting.member("message").string)
                 }
             }
             if degraded { return .degraded(messages.joined(separator: ", ")) }
         }
 
-        switch status["phase"].string {
+        switch status.member("phase").string {
         case "Pending":
             return .progressing(podMessage)
         case "Succeeded":
             return .healthy(podMessage)
         case "Failed":
             if !podMessage.isEmpty { return .degraded(podMessage) }
-            let all = (status["initContainerStatuses"]?.arrayValue ?? []) + containerStatuses
+            let all = (status.member("initContainerStatuses")?.arrayValue ?? []) + containerStatuses
             for container in all {
                 if let message = failMessage(container) { return .degraded(message) }
             }
@@ -54,7 +54,7 @@ enum PodHealth {
             }
             if object.condition("Ready")?.status == "True" { return .healthy(podMessage) }
             for container in containerStatuses {
-                if let terminated = container["lastState"]?["terminated"], !terminated.isNull {
+                if let terminated = container.member("lastState")?.member("terminated"), !terminated.isNull {
                     return .degraded(podMessage)
                 }
             }
@@ -65,12 +65,14 @@ enum PodHealth {
     }
 
     private static func failMessage(_ container: Value) -> String? {
-        guard let terminated = container["state"]?["terminated"], !terminated.isNull else { return nil }
-        let message = terminated["message"].string
+        guard let terminated = container.member("state")?.member("terminated"), !terminated.isNull else { return nil }
+        let message = terminated.member("message").string
         if !message.isEmpty { return message }
-        if terminated["reason"].string == "OOMKilled" { return "OOMKilled" }
-        let exitCode = terminated["exitCode"].int
-        if exitCode != 0 { return "container \(quoted(container["name"].string)) failed with exit code \(exitCode)" }
+        if terminated.member("reason").string == "OOMKilled" { return "OOMKilled" }
+        let exitCode = terminated.member("exitCode").int
+        if exitCode != 0 {
+            return "container \(quoted(container.member("name").string)) failed with exit code \(exitCode)"
+        }
         return nil
     }
 }

@@ -5,20 +5,21 @@ enum ServiceHealth {
     /// Service: a `LoadBalancer` Service is Progressing until `status.loadBalancer.ingress` has an
     /// entry; every other Service is Healthy.
     static func service(_ object: KubeObject) -> HealthStatus {
-        guard object.spec["type"]?.stringValue == "LoadBalancer" else { return .healthy() }
-        return object.statusValue["loadBalancer"]?["ingress"]?.arrayValue?.isEmpty == false
+        guard object.spec.member("type")?.stringValue == "LoadBalancer" else { return .healthy() }
+        return object.statusValue.member("loadBalancer")?.member("ingress")?.arrayValue?.isEmpty == false
             ? .healthy() : .progressing()
     }
 
     /// Ingress: Healthy once `status.loadBalancer.ingress` has an entry, Progressing before.
     static func ingress(_ object: KubeObject) -> HealthStatus {
-        object.statusValue["loadBalancer"]?["ingress"]?.arrayValue?.isEmpty == false ? .healthy() : .progressing()
+        object.statusValue.member("loadBalancer")?.member("ingress")?.arrayValue?.isEmpty == false
+            ? .healthy() : .progressing()
     }
 
     /// PersistentVolumeClaim: Bound is Healthy, Pending is Progressing, Lost is Degraded, any
     /// other phase is Unknown.
     static func persistentVolumeClaim(_ object: KubeObject) -> HealthStatus {
-        switch object.statusValue["phase"]?.stringValue {
+        switch object.statusValue.member("phase")?.stringValue {
         case "Bound": return .healthy()
         case "Pending": return .progressing()
         case "Lost": return .degraded()

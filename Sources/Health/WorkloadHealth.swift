@@ -8,20 +8,20 @@ enum WorkloadHealth {
     /// updated, old replicas are gone and updated replicas are available.
     static func deployment(_ object: KubeObject) -> HealthStatus {
         let spec = object.spec
-        if spec["paused"].bool == true { return .suspended("Deployment is paused") }
+        if spec.member("paused").bool == true { return .suspended("Deployment is paused") }
         guard object.generationOrZero <= object.observedGeneration else {
             return .progressing(
                 "Waiting for rollout to finish: observed deployment generation less then desired generation"
             )
         }
         let status = object.statusValue
-        let updated = status["updatedReplicas"].int
-        let replicas = status["replicas"].int
-        let available = status["availableReplicas"].int
+        let updated = status.member("updatedReplicas").int
+        let replicas = status.member("replicas").int
+        let available = status.member("availableReplicas").int
         if let c = object.condition("Progressing"), c.reason == "ProgressDeadlineExceeded" {
             return .degraded("Deployment \(quoted(object.name ?? "")) exceeded its progress deadline")
         }
-        if let desired = spec["replicas"]?.intValue, updated < desired {
+        if let desired = spec.member("replicas")?.intValue, updated < desired {
             return .progressing(
                 "Waiting for rollout to finish: \(updated) out of \(desired) new replicas have been updated..."
             )
@@ -49,16 +49,16 @@ enum WorkloadHealth {
         if observed == 0 || object.generationOrZero > observed {
             return .progressing("Waiting for statefulset spec update to be observed...")
         }
-        let desired = spec["replicas"]?.intValue
-        let ready = status["readyReplicas"].int
-        let updated = status["updatedReplicas"].int
+        let desired = spec.member("replicas")?.intValue
+        let ready = status.member("readyReplicas").int
+        let updated = status.member("updatedReplicas").int
         if let desired, ready < desired {
             return .progressing("Waiting for \(desired - ready) pods to be ready...")
         }
-        let strategy = spec["updateStrategy"]
-        let strategyType = strategy?["type"]?.stringValue ?? "RollingUpdate"
-        if strategyType == "RollingUpdate", let rolling = strategy?["rollingUpdate"], !rolling.isNull {
-            if let desired, let partition = rolling["partition"]?.intValue, updated < desired - partition {
+        let strategy = spec.member("updateStrategy")
+        let strategyType = strategy?.member("type")?.stringValue ?? "RollingUpdate"
+        if strategyType == "RollingUpdate", let rolling = strategy?.member("rollingUpdate"), !rolling.isNull {
+            if let desired, let partition = rolling.member("partition")?.intValue, updated < desired - partition {
                 return .progressing(
                     "Waiting for partitioned roll out to finish: \(updated) out of \(desired - partition) new pods have been updated..."
                 )
@@ -68,14 +68,14 @@ enum WorkloadHealth {
         if strategyType == "OnDelete" {
             return .healthy("statefulset has \(ready) ready pods (\(updated) updated)")
         }
-        let updateRevision = status["updateRevision"].string
-        let currentRevision = status["currentRevision"].string
+        let updateRevision = status.member("updateRevision").string
+        let currentRevision = status.member("currentRevision").string
         if updateRevision != currentRevision {
             return .progressing(
                 "waiting for statefulset rolling update to complete \(updated) pods at revision \(updateRevision)..."
             )
         }
-        let current = status["currentReplicas"].int
+        let current = status.member("currentReplicas").int
         return .healthy("statefulset rolling update complete \(current) pods at revision \(currentRevision)...")
     }
 
@@ -88,10 +88,10 @@ enum WorkloadHealth {
             )
         }
         let status = object.statusValue
-        let updated = status["updatedNumberScheduled"].int
-        let desired = status["desiredNumberScheduled"].int
-        let available = status["numberAvailable"].int
-        if object.spec["updateStrategy"]?["type"]?.stringValue == "OnDelete" {
+        let updated = status.member("updatedNumberScheduled").int
+        let desired = status.member("desiredNumberScheduled").int
+        let available = status.member("numberAvailable").int
+        if object.spec.member("updateStrategy")?.member("type")?.stringValue == "OnDelete" {
             return .healthy("daemon set \(updated) out of \(desired) new pods have been updated")
         }
         let name = quoted(object.name ?? "")
@@ -117,8 +117,8 @@ enum WorkloadHealth {
             )
         }
         if let c = object.condition("ReplicaFailure"), c.status == "True" { return .degraded(c.message) }
-        let available = object.statusValue["availableReplicas"].int
-        if let desired = object.spec["replicas"]?.intValue, available < desired {
+        let available = object.statusValue.member("availableReplicas").int
+        if let desired = object.spec.member("replicas")?.intValue, available < desired {
             return .progressing(
                 "Waiting for rollout to finish: \(available) out of \(desired) new replicas are available..."
             )
