@@ -31,6 +31,13 @@ private let sandboxPrelude = """
     G.next = function(t, k) touch(t) return raw_next(t, k) end
     G.rawget = function(t, k) touch(t) return raw_get(t, k) end
     G.rawlen = function(t) touch(t) return raw_len(t) end
+    local raw_setmetatable = setmetatable
+    G.setmetatable = function(t, mt)
+      if type(mt) == "table" and raw_get(mt, "__gc") ~= nil then
+        error("__gc metamethods are not allowed in health scripts", 2)
+      end
+      return raw_setmetatable(t, mt)
+    end
     local os_time, os_date, os_clock, os_difftime = os.time, os.date, os.clock, os.difftime
     G.os = { time = os_time, date = os_date, clock = os_clock, difftime = os_difftime }
     G.io = nil
@@ -114,6 +121,8 @@ final class LuaEngine: @unchecked Sendable {
     }
 
     deinit {
+        // Finalizers cannot come from scripts (no __gc), but bound lua_close all the same.
+        limits.pointee.deadline = gitops_lua_now() + max(settings.timeLimit, 0.1)
         lua_close(state)
         limits.deinitialize(count: 1)
         limits.deallocate()

@@ -22,7 +22,7 @@ public struct LuaScript: Sendable, Hashable {
 /// and returns a table `{status = "Healthy", message = "..."}`. It runs with the standard
 /// libraries minus everything that reaches outside: no `io`, no `os` beyond `os.time`, `os.date`,
 /// `os.clock` and `os.difftime`, no `require`, `load`, `loadstring`, `dofile`, `loadfile`,
-/// `string.dump`, `debug` or `collectgarbage`, and only text chunks. Scripts written for Argo
+/// `string.dump`, `debug` or `collectgarbage`, no `__gc` metamethods, and only text chunks. Scripts written for Argo
 /// CD's Lua 5.1 interpreter find `unpack`, `table.getn`, `table.maxn`, `math.pow`, `math.mod`,
 /// `math.log10` and `string.gfind`. Each run has a time limit and a memory limit
 /// (``LuaLimits``); an error, a limit hit or a result that is not a table throws a

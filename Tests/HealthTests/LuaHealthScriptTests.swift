@@ -82,12 +82,23 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
         ("debug.getinfo(1)", "debug"),
         ("package.loadlib('libc.so.6', 'system')", "package"),
         ("collectgarbage('count')", "collectgarbage"),
+        ("setmetatable({}, {__gc = function() while true do end end})", "__gc"),
     ])
     func sandboxRefuses(_ escape: String, name: String) {
         let error = scriptError("\(escape)\nreturn {status = 'Healthy'}")
         #expect(error != nil, "\(escape) was allowed")
         #expect(error?.isScriptError == true)
         #expect(error?.description.contains("test/widget.lua:1:") == true, "\(error?.description ?? "")")
+    }
+
+    @Test func unboundedRecursionIsStopped() {
+        // The Lua stack grows until the memory limit (or Lua's own stack limit) stops it.
+        let error = scriptError("local function f() return 1 + f() end\nreturn f()")
+        #expect(
+            error?.description.contains("memory limit") == true
+                || error?.description.contains("stack overflow") == true,
+            "\(error?.description ?? "")"
+        )
     }
 
     @Test func bytecodeIsRefused() {
