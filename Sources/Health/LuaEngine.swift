@@ -99,9 +99,12 @@ final class LuaEngine: @unchecked Sendable {
             let message = gitops_lua_tostring(state, -1).map { String(cString: $0) } ?? "?"
             throw HealthError.script("cannot set up the Lua sandbox: \(message)")
         }
-        lua_createtable(state, 0, 1)
+        lua_createtable(state, 0, 2)
         gitops_lua_pushglobaltable(state)
         lua_setfield(state, -2, "__index")
+        // Scripts cannot reach the shared globals through their environment's metatable.
+        lua_pushboolean(state, 0)
+        lua_setfield(state, -2, "__metatable")
         environmentMeta = luaL_ref(state, gitops_lua_registryindex())
         gitops_lua_push_lazy_metatable(state)
         lazyMeta = luaL_ref(state, gitops_lua_registryindex())

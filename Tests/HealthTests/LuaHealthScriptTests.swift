@@ -83,6 +83,7 @@ private func scriptError(_ source: String, limits: LuaLimits = LuaLimits()) -> H
         ("package.loadlib('libc.so.6', 'system')", "package"),
         ("collectgarbage('count')", "collectgarbage"),
         ("setmetatable({}, {__gc = function() while true do end end})", "__gc"),
+        ("getmetatable(_ENV).__index.x = 1", "environment"),
     ])
     func sandboxRefuses(_ escape: String, name: String) {
         let error = scriptError("\(escape)\nreturn {status = 'Healthy'}")
