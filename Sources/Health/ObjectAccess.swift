@@ -64,6 +64,13 @@ extension KubeObject {
         fields.member("status")?.member("conditions")?.arrayValue?.map(Condition.init) ?? []
     }
 
+    /// The first condition of `type` in `status` (already read), if any.
+    static func condition(_ type: String, in status: Value) -> Condition? {
+        guard let list = status.member("conditions")?.arrayValue else { return nil }
+        for c in list where c.member("type")?.stringValue == type { return Condition(c) }
+        return nil
+    }
+
     /// The first condition of `type`, if any.
     func condition(_ type: String) -> Condition? {
         guard let list = fields.member("status")?.member("conditions")?.arrayValue else { return nil }

@@ -52,7 +52,7 @@ enum PodHealth {
                 if restartPolicy == "OnFailure" || restartPolicy == "Never" { return .progressing(podMessage) }
                 return .unknown(podMessage)
             }
-            if object.condition("Ready")?.status == "True" { return .healthy(podMessage) }
+            if KubeObject.condition("Ready", in: status)?.status == "True" { return .healthy(podMessage) }
             for container in containerStatuses {
                 if let terminated = container.member("lastState")?.member("terminated"), !terminated.isNull {
                     return .degraded(podMessage)

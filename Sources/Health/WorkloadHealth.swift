@@ -9,16 +9,16 @@ enum WorkloadHealth {
     static func deployment(_ object: KubeObject) -> HealthStatus {
         let spec = object.spec
         if spec.member("paused").bool == true { return .suspended("Deployment is paused") }
-        guard object.generationOrZero <= object.observedGeneration else {
+        let status = object.statusValue
+        guard object.generationOrZero <= status.member("observedGeneration").int else {
             return .progressing(
                 "Waiting for rollout to finish: observed deployment generation less then desired generation"
             )
         }
-        let status = object.statusValue
         let updated = status.member("updatedReplicas").int
         let replicas = status.member("replicas").int
         let available = status.member("availableReplicas").int
-        if let c = object.condition("Progressing"), c.reason == "ProgressDeadlineExceeded" {
+        if let c = KubeObject.condition("Progressing", in: status), c.reason == "ProgressDeadlineExceeded" {
             return .degraded("Deployment \(quoted(object.name ?? "")) exceeded its progress deadline")
         }
         if let desired = spec.member("replicas")?.intValue, updated < desired {
@@ -45,7 +45,7 @@ enum WorkloadHealth {
     static func statefulSet(_ object: KubeObject) -> HealthStatus {
         let spec = object.spec
         let status = object.statusValue
-        let observed = object.observedGeneration
+        let observed = status.member("observedGeneration").int
         if observed == 0 || object.generationOrZero > observed {
             return .progressing("Waiting for statefulset spec update to be observed...")
         }
