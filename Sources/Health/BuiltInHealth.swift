@@ -27,7 +27,9 @@ public struct BuiltInHealthCheck: HealthCheck {
     ///
     /// - Throws: ``HealthError`` for an HPA whose conditions annotation is not valid JSON.
     public func health(of object: KubeObject) throws -> HealthStatus? {
-        guard let kind = object.kind, let rule = Self.rule(group: object.groupName, kind: kind) else { return nil }
+        guard let kind = object.kind, let rule = Self.rule(apiVersion: object.apiVersion ?? "", kind: kind) else {
+            return nil
+        }
         return try rule.health(of: object)
     }
 
@@ -56,40 +58,42 @@ public struct BuiltInHealthCheck: HealthCheck {
     }
 
     static func rule(group: Substring, kind: String) -> Rule? {
-        switch group {
-        case "apps":
-            switch kind {
-            case "Deployment": return .deployment
-            case "StatefulSet": return .statefulSet
-            case "DaemonSet": return .daemonSet
-            case "ReplicaSet": return .replicaSet
-            default: return nil
-            }
-        case "":
-            switch kind {
-            case "Pod": return .pod
-            case "Service": return .service
-            case "PersistentVolumeClaim": return .persistentVolumeClaim
-            default: return nil
-            }
-        case "batch":
-            switch kind {
-            case "Job": return .job
-            case "CronJob": return .cronJob
-            default: return nil
-            }
-        case "networking.k8s.io", "extensions":
-            return kind == "Ingress" ? .ingress : nil
-        case "apiregistration.k8s.io":
-            return kind == "APIService" ? .apiService : nil
-        case "autoscaling":
-            return kind == "HorizontalPodAutoscaler" ? .horizontalPodAutoscaler : nil
-        case "apiextensions.k8s.io":
-            return kind == "CustomResourceDefinition" ? .customResourceDefinition : nil
-        default:
-            return nil
+        rule(apiVersion: group.isEmpty ? "v1" : "\(group)/", kind: kind)
+    }
+
+    /// The rule for `kind` in the group `apiVersion` names, matching the group by prefix so
+    /// dispatch copies no text.
+    static func rule(apiVersion: String, kind: String) -> Rule? {
+        // Most kinds have no rule: their name's length rules them out without comparing text.
+        switch kind.utf8.count {
+        case 3, 7, 9, 10, 11, 21, 23, 24: break
+        default: return nil
+        }
+        switch kind {
+        case "Deployment": return apiVersion.hasPrefix("apps/") ? .deployment : nil
+        case "StatefulSet": return apiVersion.hasPrefix("apps/") ? .statefulSet : nil
+        case "DaemonSet": return apiVersion.hasPrefix("apps/") ? .daemonSet : nil
+        case "ReplicaSet": return apiVersion.hasPrefix("apps/") ? .replicaSet : nil
+        case "Pod": return isCore(apiVersion) ? .pod : nil
+        case "Service": return isCore(apiVersion) ? .service : nil
+        case "PersistentVolumeClaim": return isCore(apiVersion) ? .persistentVolumeClaim : nil
+        case "Job": return apiVersion.hasPrefix("batch/") ? .job : nil
+        case "CronJob": return apiVersion.hasPrefix("batch/") ? .cronJob : nil
+        case "Ingress":
+            return apiVersion.hasPrefix("networking.k8s.io/") || apiVersion.hasPrefix("extensions/") ? .ingress : nil
+        case "APIService": return apiVersion.hasPrefix("apiregistration.k8s.io/") ? .apiService : nil
+        case "HorizontalPodAutoscaler": return apiVersion.hasPrefix("autoscaling/") ? .horizontalPodAutoscaler : nil
+        case "CustomResourceDefinition":
+            return apiVersion.hasPrefix("apiextensions.k8s.io/") ? .customResourceDefinition : nil
+        default: return nil
         }
     }
+
+    /// Whether `apiVersion` is the core group's (`v1`: no group part).
+    private static func isCore(_ apiVersion: String) -> Bool {
+        apiVersion == "v1" || !apiVersion.utf8.contains(UInt8(ascii: "/"))
+    }
+
 }
 
 /// The generic rules for kinds without a rule of their own, after kstatus and the conventions of

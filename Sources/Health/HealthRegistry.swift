@@ -95,10 +95,9 @@ public struct HealthRegistry: Sendable {
 
     /// The object's health and the layer that decided it, or `nil` when nothing assesses its kind.
     public func assess(_ object: KubeObject) -> HealthAssessment? {
-        let groupName = object.groupName
         let kind = object.kindName
         if !registrations.isEmpty {
-            let group = String(groupName)
+            let group = object.group
             for registration in registrations
             where registration.group.matches(group) && registration.kind.matches(kind) {
                 do {
@@ -113,7 +112,7 @@ public struct HealthRegistry: Sendable {
         if object.isBeingDeleted, !object.finalizers.contains(Self.hookFinalizer) {
             return HealthAssessment(status: .progressing("Pending deletion"), source: .deletion)
         }
-        if let scripts, let script = scripts.script(group: String(groupName), kind: kind) {
+        if let scripts, let script = scripts.script(group: object.group, kind: kind) {
             do {
                 if let status = try scripts.run(script, on: object) {
                     return HealthAssessment(status: status, source: .script(script.path))
@@ -122,7 +121,12 @@ public struct HealthRegistry: Sendable {
                 return HealthAssessment(status: .unknown("\(error)"), source: .script(script.path))
             }
         }
-        if builtInRules, let rule = BuiltInHealthCheck.rule(group: groupName, kind: kind) {
+        if builtInRules,
+            let rule = BuiltInHealthCheck.rule(
+                apiVersion: object.fields.member("apiVersion")?.stringValue ?? "",
+                kind: kind
+            )
+        {
             do {
                 return HealthAssessment(status: try rule.health(of: object), source: .builtIn)
             } catch {
