@@ -67,6 +67,11 @@ public struct HealthRegistry: Sendable {
     public var builtInRules: Bool
     /// Whether the generic rules are used for kinds nothing else assesses.
     public var genericRules: Bool
+    /// Whether Lua scripts assess objects that are being deleted (before the "Pending deletion"
+    /// rule) instead of after it. Off by default, as Argo CD assesses live objects; the
+    /// ``HealthTestRunner`` turns it on, as Argo CD's test harness runs scripts directly on their
+    /// inputs.
+    public var scriptsSeeDeletingObjects = false
 
     /// A registry with optional Lua `scripts`, the built-in rules and the generic rules.
     public init(scripts: LuaHealthScripts? = nil, builtInRules: Bool = true, genericRules: Bool = true) {
@@ -109,7 +114,8 @@ public struct HealthRegistry: Sendable {
                 }
             }
         }
-        if object.isBeingDeleted, !object.finalizers.contains(Self.hookFinalizer) {
+        let pendingDeletion = object.isBeingDeleted && !object.finalizers.contains(Self.hookFinalizer)
+        if pendingDeletion, !scriptsSeeDeletingObjects {
             return HealthAssessment(status: .progressing("Pending deletion"), source: .deletion)
         }
         if let scripts, let script = scripts.script(group: object.group, kind: kind) {
@@ -120,6 +126,9 @@ public struct HealthRegistry: Sendable {
             } catch {
                 return HealthAssessment(status: .unknown("\(error)"), source: .script(script.path))
             }
+        }
+        if pendingDeletion {
+            return HealthAssessment(status: .progressing("Pending deletion"), source: .deletion)
         }
         if builtInRules,
             let rule = BuiltInHealthCheck.rule(

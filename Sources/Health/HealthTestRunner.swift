@@ -73,8 +73,12 @@ public struct HealthTestRunner: Sendable {
     /// The registry inputs are assessed with.
     public var registry: HealthRegistry
 
-    /// A runner assessing with `registry`.
-    public init(registry: HealthRegistry) { self.registry = registry }
+    /// A runner assessing with `registry`, with Lua scripts also deciding for objects that are
+    /// being deleted (``HealthRegistry/scriptsSeeDeletingObjects``), as in Argo CD's own harness.
+    public init(registry: HealthRegistry) {
+        self.registry = registry
+        self.registry.scriptsSeeDeletingObjects = true
+    }
 
     /// Every `health_test.yaml` under `directory` (symbolic links to directories are not
     /// followed), in path order.
@@ -137,7 +141,10 @@ public struct HealthTestRunner: Sendable {
         let object: KubeObject
         do {
             let bytes = try FileSystem.readFile(path, maxBytes: 64 << 20)
-            let document = try YAML.documents(bytes, source: path).first(where: { !$0.value.isNull })
+            // Inputs are read as Argo CD reads them: a repeated key keeps its last value.
+            var limits = ReadLimits()
+            limits.rejectDuplicateKeys = false
+            let document = try YAML.documents(bytes, source: path, limits: limits).first(where: { !$0.value.isNull })
             object = try KubeObject(document?.value ?? .null)
         } catch {
             return HealthTestResult(

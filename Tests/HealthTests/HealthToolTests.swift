@@ -6,7 +6,7 @@ import Testing
     @Test func testCommandEndsWithTheSummaryLine() throws {
         let passing = try runHealthTool(["test", Fixtures.scripts])
         #expect(passing.status == 0, "\(passing.output)")
-        #expect(passing.output.split(separator: "\n").last == "11 passed, 0 failed")
+        #expect(passing.output.split(separator: "\n").last == "12 passed, 0 failed")
 
         let failing = try runHealthTool(["test", Fixtures.directory + "/failing"])
         #expect(failing.status != 0)

@@ -61,6 +61,22 @@ import Testing
         #expect(builtIn.health(of: configMap) == .progressing("Pending deletion"))
     }
 
+    @Test func scriptsSeeDeletingObjectsOnlyWhenAsked() throws {
+        var registry = HealthRegistry(scripts: try LuaHealthScripts(directory: Fixtures.scripts))
+        let deleting = try Fixtures.live("widget-w.json").with("/metadata/deletionTimestamp", "2026-11-26T20:00:00Z")
+        #expect(
+            registry.assess(deleting) == HealthAssessment(status: .progressing("Pending deletion"), source: .deletion)
+        )
+        registry.scriptsSeeDeletingObjects = true
+        #expect(registry.health(of: deleting) == .progressing("Widget is being deleted"))
+        // Kinds without a script still get the deletion rule first.
+        let deployment = try Fixtures.live("deployment.json").with(
+            "/metadata/deletionTimestamp",
+            "2026-11-26T20:00:00Z"
+        )
+        #expect(registry.assess(deployment)?.source == .deletion)
+    }
+
     @Test func kindsWithoutHealth() throws {
         #expect(
             builtIn.health(of: try Fixtures.yaml("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}"))
@@ -160,7 +176,7 @@ import Testing
     @Test func scriptsPassTheirOwnTests() throws {
         let registry = HealthRegistry(scripts: try LuaHealthScripts(directory: Fixtures.scripts))
         let report = try HealthTestRunner(registry: registry).run(directory: Fixtures.scripts)
-        #expect(report.summary == "11 passed, 0 failed", "\(report.results.compactMap(\.failure))")
+        #expect(report.summary == "12 passed, 0 failed", "\(report.results.compactMap(\.failure))")
         #expect(try HealthTestRunner.testFiles(under: Fixtures.scripts).count == 3)
     }
 

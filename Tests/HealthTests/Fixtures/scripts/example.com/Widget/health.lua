@@ -1,5 +1,10 @@
 -- Widget health: every part must be ready; a widget without status is still being made.
 local hs = {}
+if obj.metadata.deletionTimestamp ~= nil then
+  hs.status = "Progressing"
+  hs.message = "Widget is being deleted"
+  return hs
+end
 if obj.status == nil then
   hs.status = "Progressing"
   hs.message = "Waiting for the widget controller"
