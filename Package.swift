@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SOPS", targets: ["SOPS"]),
         .executable(name: "gitops-render", targets: ["gitops-render"]),
         .executable(name: "gitops-fetch", targets: ["gitops-fetch"]),
+        .executable(name: "gitops-health", targets: ["gitops-health"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,13 +29,16 @@ let package = Package(
         .systemLibrary(
             name: "CGit2", pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"]), .brew(["libgit2"])]),
+        .systemLibrary(
+            name: "CLua", pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"]), .brew(["lua"])]),
 
         // The SDK's modules (see DESIGN.md).
         .target(name: "Manifests", dependencies: ["CYAML"]),
         .target(name: "KubeClient", dependencies: ["Manifests"]),
         .target(name: "GitSource", dependencies: ["CGit2"]),
         .target(name: "Diff", dependencies: ["Manifests"]),
-        .target(name: "Health", dependencies: ["Manifests"]),
+        .target(name: "Health", dependencies: ["Manifests", "CLua"]),
         .target(name: "Sync", dependencies: ["Manifests", "KubeClient", "GitSource", "Diff", "Health"]),
         .target(name: "SOPS", dependencies: ["Manifests", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
@@ -50,6 +54,10 @@ let package = Package(
             name: "gitops-fetch",
             dependencies: ["GitSource", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-fetch"),
+        .executableTarget(
+            name: "gitops-health",
+            dependencies: ["Health", "Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Examples/gitops-health"),
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
@@ -57,5 +65,6 @@ let package = Package(
         .testTarget(name: "SyncTests", dependencies: ["Sync"]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),
+        .testTarget(name: "HealthTests", dependencies: ["Health", "Manifests"], exclude: ["Fixtures"]),
     ]
 )

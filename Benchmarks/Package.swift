@@ -21,6 +21,7 @@ let package = Package(
                 "Corpus", "CLibYAMLAnchor", .product(name: "Manifests", package: "swift-gitops"),
                 .product(name: "GitSource", package: "swift-gitops"),
                 .product(name: "Diff", package: "swift-gitops"),
+                .product(name: "Health", package: "swift-gitops"),
             ]),
         // Full distributions with package-benchmark (`swift package benchmark`).
         .executableTarget(
