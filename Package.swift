@@ -13,9 +13,12 @@ let package = Package(
         .library(name: "Health", targets: ["Health"]),
         .library(name: "Sync", targets: ["Sync"]),
         .executable(name: "gitops-render", targets: ["gitops-render"]),
+        .library(name: "EmbeddedCluster", targets: ["EmbeddedCluster"]),
+        .executable(name: "embedded-cluster", targets: ["embedded-cluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries, linked from the system (Debian's -dev packages).
@@ -39,6 +42,20 @@ let package = Package(
             name: "gitops-render",
             dependencies: ["Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-render"),
+
+        .target(
+            name: "EmbeddedCluster",
+            dependencies: [
+                "Manifests",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
+        .executableTarget(
+            name: "embedded-cluster",
+            dependencies: ["EmbeddedCluster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Examples/embedded-cluster"),
+        .testTarget(name: "EmbeddedClusterTests", dependencies: ["EmbeddedCluster", "Manifests"]),
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"],
