@@ -55,7 +55,8 @@ let package = Package(
             name: "embedded-cluster",
             dependencies: ["EmbeddedCluster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/embedded-cluster"),
-        .testTarget(name: "EmbeddedClusterTests", dependencies: ["EmbeddedCluster", "Manifests"]),
+        .testTarget(
+            name: "EmbeddedClusterTests", dependencies: ["EmbeddedCluster", "Manifests"], resources: [.copy("Fixtures")]),
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"],

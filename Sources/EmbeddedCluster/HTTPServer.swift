@@ -170,8 +170,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             loop.scheduleTask(in: .seconds(Int64(timeout))) {
                 let handler = handlerBox.value
                 guard handler.watchID == id else { return }
-                handler.endWatch()
                 sink.close()
+                handler.endWatch()
                 _ = keepAlive
             }
         }
