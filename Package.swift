@@ -59,7 +59,6 @@ let package = Package(
             name: "EmbeddedClusterTests", dependencies: ["EmbeddedCluster", "Manifests"], resources: [.copy("Fixtures")]),
 
         .testTarget(
-            name: "ManifestsTests", dependencies: ["Manifests", "GitOps"],
-            resources: [.copy("Fixtures")]),
+            name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
     ]
 )

@@ -29,8 +29,11 @@ public struct DirectoryRenderer: ManifestRenderer {
 
     /// A renderer with the given filters.
     public init(
-        recursive: Bool = true, include: [GlobPattern] = [], exclude: [GlobPattern] = [],
-        limits: ReadLimits = ReadLimits(), maxFiles: Int = 10_000
+        recursive: Bool = true,
+        include: [GlobPattern] = [],
+        exclude: [GlobPattern] = [],
+        limits: ReadLimits = ReadLimits(),
+        maxFiles: Int = 10_000
     ) {
         self.recursive = recursive
         self.include = include
@@ -56,7 +59,14 @@ public struct DirectoryRenderer: ManifestRenderer {
         for file in files {
             do {
                 let bytes = try FileSystem.readFile(file.path, maxBytes: limits.maxBytes)
-                try Self.objects(in: bytes, source: file.display, isJSON: file.isJSON, limits: limits, into: &objects, errors: &errors)
+                try Self.objects(
+                    in: bytes,
+                    source: file.display,
+                    isJSON: file.isJSON,
+                    limits: limits,
+                    into: &objects,
+                    errors: &errors
+                )
             } catch let error as ManifestError {
                 errors.append(error)
             }
@@ -67,8 +77,12 @@ public struct DirectoryRenderer: ManifestRenderer {
             if let first = seen[key] {
                 errors.append(
                     ManifestError(
-                        .duplicateResource, "\(key) is also defined at \(first)", location: item.location,
-                        object: key.description))
+                        .duplicateResource,
+                        "\(key) is also defined at \(first)",
+                        location: item.location,
+                        object: key.description
+                    )
+                )
             } else {
                 seen[key] = item.location
             }
@@ -80,13 +94,21 @@ public struct DirectoryRenderer: ManifestRenderer {
 
     /// Reads the objects of one file's bytes: documents, flattened lists, validation.
     static func objects(
-        in bytes: [UInt8], source: String, isJSON: Bool, limits: ReadLimits, into objects: inout [SourcedObject],
+        in bytes: [UInt8],
+        source: String,
+        isJSON: Bool,
+        limits: ReadLimits,
+        into objects: inout [SourcedObject],
         errors: inout [ManifestError]
     ) throws {
         let documents: [YAMLDocument]
         if isJSON {
-            documents = [YAMLDocument(value: try Value(json: bytes, source: source, limits: limits),
-                                      location: SourceLocation(source: source, line: 1, column: 1))]
+            documents = [
+                YAMLDocument(
+                    value: try Value(json: bytes, source: source, limits: limits),
+                    location: SourceLocation(source: source, line: 1, column: 1)
+                )
+            ]
         } else {
             documents = try YAML.documents(bytes, source: source, limits: limits)
         }
@@ -96,13 +118,17 @@ public struct DirectoryRenderer: ManifestRenderer {
     }
 
     private static func append(
-        _ value: Value, location: SourceLocation, into objects: inout [SourcedObject], errors: inout [ManifestError]
+        _ value: Value,
+        location: SourceLocation,
+        into objects: inout [SourcedObject],
+        errors: inout [ManifestError]
     ) {
         switch value {
         case .null:
             return
         case .object(let fields):
-            if let kind = fields["kind"]?.stringValue, kind.hasSuffix("List"), case .array(let items)? = fields["items"] {
+            if let kind = fields["kind"]?.stringValue, kind.hasSuffix("List"), case .array(let items)? = fields["items"]
+            {
                 for item in items { append(item, location: location, into: &objects, errors: &errors) }
                 return
             }
@@ -116,7 +142,11 @@ public struct DirectoryRenderer: ManifestRenderer {
         default:
             errors.append(
                 ManifestError(
-                    .invalidObject, "a manifest document must be a mapping, not a \(value.kindName)", location: location))
+                    .invalidObject,
+                    "a manifest document must be a mapping, not a \(value.kindName)",
+                    location: location
+                )
+            )
         }
     }
 
@@ -152,7 +182,10 @@ public struct DirectoryRenderer: ManifestRenderer {
                     guard FileSystem.isInside(resolved, root: root) else {
                         errors.append(
                             ManifestError(
-                                .symlinkEscape, "\(base)/\(rel): symbolic link leads outside '\(input.root)'; refused"))
+                                .symlinkEscape,
+                                "\(base)/\(rel): symbolic link leads outside '\(input.root)'; refused"
+                            )
+                        )
                         continue
                     }
                     target = resolved

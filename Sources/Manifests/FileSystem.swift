@@ -22,7 +22,10 @@ package enum FileSystem {
         guard fstat(fd, &info) == 0 else { throw systemError("cannot stat", path) }
         let size = Int(info.st_size)
         guard size <= maxBytes else {
-            throw ManifestError(.limitExceeded, "\(path): file of \(size) bytes is larger than the limit of \(maxBytes)")
+            throw ManifestError(
+                .limitExceeded,
+                "\(path): file of \(size) bytes is larger than the limit of \(maxBytes)"
+            )
         }
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0

@@ -26,7 +26,9 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
     public init(_ pattern: String) throws {
         self.pattern = pattern
         matchesName = !pattern.contains("/")
-        alternatives = try Self.expandBraces(Array(pattern), pattern: pattern).map { try Self.compile($0, pattern: pattern) }
+        alternatives = try Self.expandBraces(Array(pattern), pattern: pattern).map {
+            try Self.compile($0, pattern: pattern)
+        }
     }
 
     /// The pattern as written.
@@ -120,7 +122,9 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
                         j += 1
                     }
                 }
-                guard j < chars.count else { throw ManifestError(.invalidPointer, "glob '\(pattern)' has an unclosed '['") }
+                guard j < chars.count else {
+                    throw ManifestError(.invalidPointer, "glob '\(pattern)' has an unclosed '['")
+                }
                 tokens.append(.set(ranges, negated: negated))
                 k = j
             default: tokens.append(.literal(c))

@@ -36,7 +36,10 @@ public struct JSONPointer: Sendable, Hashable {
                     case UInt8(ascii: "0"): bytes.append(UInt8(ascii: "~"))
                     case UInt8(ascii: "1"): bytes.append(UInt8(ascii: "/"))
                     default:
-                        throw ManifestError(.invalidPointer, "JSON pointer '\(text)' has '~' not followed by '0' or '1'")
+                        throw ManifestError(
+                            .invalidPointer,
+                            "JSON pointer '\(text)' has '~' not followed by '0' or '1'"
+                        )
                     }
                     escaped = false
                 } else if b == UInt8(ascii: "~") {
@@ -82,13 +85,6 @@ extension JSONPointer: CustomStringConvertible {
     }
 }
 
-extension JSONPointer: ExpressibleByStringLiteral {
-    /// A pointer written in source code; an invalid literal is a programming error and traps.
-    public init(stringLiteral value: String) {
-        do { try self.init(value) } catch { preconditionFailure("invalid JSON pointer literal '\(value)'") }
-    }
-}
-
 extension String {
     /// Replaces every occurrence of `target`, without Foundation.
     func replacingOccurrences(_ target: Character, _ replacement: String) -> String {
@@ -109,7 +105,10 @@ extension Value {
     /// - Throws: ``ManifestError`` when a step of the path goes through a scalar, or an array
     ///   index is not a valid index.
     public mutating func set(_ newValue: Value, at pointer: JSONPointer) throws {
-        try update(at: pointer.tokens[...], pointer: pointer) { $0 = newValue; return true }
+        try update(at: pointer.tokens[...], pointer: pointer) {
+            $0 = newValue
+            return true
+        }
     }
 
     /// Removes the value at `pointer` and returns it; `nil` when there was nothing there.
@@ -146,7 +145,9 @@ extension Value {
 
     /// Walks `tokens` (creating objects for missing keys) and lets `body` change the value there.
     private mutating func update(
-        at tokens: ArraySlice<String>, pointer: JSONPointer, _ body: (inout Value) throws -> Bool
+        at tokens: ArraySlice<String>,
+        pointer: JSONPointer,
+        _ body: (inout Value) throws -> Bool
     ) throws {
         guard let token = tokens.first else {
             _ = try body(&self)
@@ -160,11 +161,18 @@ extension Value {
             self = .object(ObjectValue(uniqueEntries: [.init(key: token, value: member)]))
         case .object(var o):
             self = .null
-            defer { self = .object(o) }
+            let existed = o.index(forKey: token) != nil
             var member = o[token] ?? .null
-            o[token] = .null
-            try member.update(at: rest, pointer: pointer, body)
+            if existed { o[token] = .null }  // keep `member` uniquely referenced
+            do {
+                try member.update(at: rest, pointer: pointer, body)
+            } catch {
+                if existed { o[token] = member }
+                self = .object(o)
+                throw error
+            }
             o[token] = member
+            self = .object(o)
         case .array(var a):
             if token == "-" && rest.isEmpty {
                 var member = Value.null
@@ -175,7 +183,10 @@ extension Value {
                 return
             }
             guard let i = JSONPointer.arrayIndex(token), i < a.count else {
-                throw ManifestError(.invalidPointer, "'\(pointer)': '\(token)' is not an index of an array of \(a.count)")
+                throw ManifestError(
+                    .invalidPointer,
+                    "'\(pointer)': '\(token)' is not an index of an array of \(a.count)"
+                )
             }
             self = .null
             defer { self = .array(a) }

@@ -31,7 +31,8 @@ extension Value {
     ///   - source: the name used in error locations, such as a file path.
     ///   - limits: limits against hostile input.
     /// - Throws: ``ManifestError`` with the source, line and column of the first error.
-    public init(json bytes: some Collection<UInt8>, source: String = "<json>", limits: ReadLimits = ReadLimits()) throws {
+    public init(json bytes: some Collection<UInt8>, source: String = "<json>", limits: ReadLimits = ReadLimits()) throws
+    {
         if let value = try bytes.withContiguousStorageIfAvailable({
             try JSONReader.read($0, source: source, limits: limits)
         }) {
@@ -56,11 +57,16 @@ struct JSONReader {
     private var i = 0
     private var depth = 0
     private var scratch: [UInt8] = []
+    /// Members of the open containers; each container's move into one array when it closes.
+    private let items = MoveStack<Value>()
+    private let entries = MoveStack<ObjectValue.Entry>()
 
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ReadLimits) throws -> Value {
         guard bytes.count <= limits.maxBytes else {
             throw ManifestError(
-                .limitExceeded, "\(source): input of \(bytes.count) bytes is larger than the limit of \(limits.maxBytes)")
+                .limitExceeded,
+                "\(source): input of \(bytes.count) bytes is larger than the limit of \(limits.maxBytes)"
+            )
         }
         try UTF8Check.validate(bytes, source: source)
         var reader = JSONReader(bytes: bytes, source: source, limits: limits)
@@ -110,9 +116,15 @@ struct JSONReader {
         case UInt8(ascii: "{"): return try readObject()
         case UInt8(ascii: "["): return try readArray()
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try readNumber()
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         default: throw error("expected a value, found \(describeHere())")
         }
     }
@@ -121,7 +133,7 @@ struct JSONReader {
         let n = word.utf8CodeUnitCount
         guard i + n <= bytes.count else { throw error("expected '\(word)'") }
         for k in 0..<n where bytes[i + k] != word.utf8Start[k] {
-            throw error("expected '\(word)'", at: i + k)
+            throw error("expected '\(word)'")
         }
         i += n
     }
@@ -130,24 +142,26 @@ struct JSONReader {
         depth += 1
         if depth > limits.maxDepth {
             throw ManifestError(
-                .limitExceeded, "nesting deeper than the limit of \(limits.maxDepth)",
-                location: TextPosition.locate(i, in: bytes, source: source))
+                .limitExceeded,
+                "nesting deeper than the limit of \(limits.maxDepth)",
+                location: TextPosition.locate(i, in: bytes, source: source)
+            )
         }
     }
 
     private mutating func readArray() throws -> Value {
         try enter()
         i += 1
-        var elements: [Value] = []
+        let start = items.count
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
             i += 1
             depth -= 1
-            return .array(elements)
+            return .array([])
         }
         while true {
             skipWhitespace()
-            elements.append(try readValue())
+            items.push(try readValue())
             skipWhitespace()
             guard i < bytes.count else { throw error("expected ',' or ']' in an array, found the end of the input") }
             if bytes[i] == UInt8(ascii: ",") {
@@ -160,20 +174,20 @@ struct JSONReader {
             }
         }
         depth -= 1
-        return .array(elements)
+        return .array(items.popArray(from: start))
     }
 
     private mutating func readObject() throws -> Value {
         try enter()
         i += 1
-        var object = ObjectValue()
+        let start = entries.count
         skipWhitespace()
         if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
             i += 1
             depth -= 1
-            return .object(object)
+            return .object(ObjectValue())
         }
-        var index = DuplicateKeyIndex()
+        var keyIndex: [String: Int]?  // built once the object has many keys
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else {
@@ -188,14 +202,29 @@ struct JSONReader {
             i += 1
             skipWhitespace()
             let value = try readValue()
-            if let existing = index.position(of: key, in: object) {
+            let existing: Int?
+            if let keyIndex {
+                existing = keyIndex[key]
+            } else {
+                existing = entries.withElements(from: start) { buffer in
+                    for k in 0..<buffer.count where buffer[k].key == key { return start + k }
+                    return nil
+                }
+            }
+            if let existing {
                 if limits.rejectDuplicateKeys {
                     throw error("duplicate key \"\(key)\" in an object", at: keyOffset)
                 }
-                object.replaceValue(at: existing, with: value)
+                entries[existing].value = value
             } else {
-                object.appendUnchecked(key: key, value: value)
-                index.appended(to: object)
+                entries.push(ObjectValue.Entry(key: key, value: value))
+                if keyIndex != nil {
+                    keyIndex?[key] = entries.count - 1
+                } else if entries.count - start >= 24 {
+                    var built: [String: Int] = [:]
+                    for k in start..<entries.count { built[entries[k].key] = k }
+                    keyIndex = built
+                }
             }
             skipWhitespace()
             guard i < bytes.count else { throw error("expected ',' or '}' in an object, found the end of the input") }
@@ -209,7 +238,7 @@ struct JSONReader {
             }
         }
         depth -= 1
-        return .object(object)
+        return .object(ObjectValue(uniqueEntries: entries.popArray(from: start)))
     }
 
     // MARK: Strings
@@ -226,7 +255,9 @@ struct JSONReader {
                 return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<j]), as: UTF8.self)
             }
             if b == UInt8(ascii: "\\") { break }
-            if b < 0x20 { throw error("control character 0x\(String(b, radix: 16)) in a string; write it escaped", at: j) }
+            if b < 0x20 {
+                throw error("control character 0x\(String(b, radix: 16)) in a string; write it escaped", at: j)
+            }
             j += 1
         }
         guard j < n else { throw error("unterminated string", at: i) }
@@ -238,7 +269,9 @@ struct JSONReader {
                 i = j + 1
                 return String(decoding: scratch, as: UTF8.self)
             }
-            if b < 0x20 { throw error("control character 0x\(String(b, radix: 16)) in a string; write it escaped", at: j) }
+            if b < 0x20 {
+                throw error("control character 0x\(String(b, radix: 16)) in a string; write it escaped", at: j)
+            }
             if b != UInt8(ascii: "\\") {
                 scratch.append(b)
                 j += 1
@@ -379,31 +412,6 @@ struct JSONReader {
     }
 }
 
-/// Finds whether a key is already in an object under construction: a linear scan for small
-/// objects, a hash index once an object grows large (a ConfigMap with thousands of keys).
-struct DuplicateKeyIndex {
-    private static let threshold = 24
-    private var index: [String: Int]?
-
-    /// The position of `key` in `object`, or `nil`.
-    func position(of key: String, in object: ObjectValue) -> Int? {
-        if let index { return index[key] }
-        return object.index(forKey: key)
-    }
-
-    /// Records that `object` just had its last entry appended.
-    mutating func appended(to object: ObjectValue) {
-        if index != nil {
-            index?[object.entries[object.count - 1].key] = object.count - 1
-        } else if object.count >= Self.threshold {
-            var built: [String: Int] = [:]
-            built.reserveCapacity(object.count * 2)
-            for (n, e) in object.entries.enumerated() { built[e.key] = n }
-            index = built
-        }
-    }
-}
-
 /// Lines and columns from byte offsets, computed only when an error needs them.
 enum TextPosition {
     /// The 1-based line and column (in characters) of `offset` in `bytes`.
@@ -449,9 +457,18 @@ enum UTF8Check {
             var minimum: UInt32
             var scalar: UInt32
             switch b {
-            case 0xC2...0xDF: length = 2; minimum = 0x80; scalar = UInt32(b & 0x1F)
-            case 0xE0...0xEF: length = 3; minimum = 0x800; scalar = UInt32(b & 0x0F)
-            case 0xF0...0xF4: length = 4; minimum = 0x10000; scalar = UInt32(b & 0x07)
+            case 0xC2...0xDF:
+                length = 2
+                minimum = 0x80
+                scalar = UInt32(b & 0x1F)
+            case 0xE0...0xEF:
+                length = 3
+                minimum = 0x800
+                scalar = UInt32(b & 0x0F)
+            case 0xF0...0xF4:
+                length = 4
+                minimum = 0x10000
+                scalar = UInt32(b & 0x07)
             default: throw invalid(at: k, in: bytes, source: source)
             }
             guard k + length <= n else { throw invalid(at: k, in: bytes, source: source) }
@@ -470,7 +487,9 @@ enum UTF8Check {
 
     private static func invalid(at offset: Int, in bytes: UnsafeBufferPointer<UInt8>, source: String) -> ManifestError {
         ManifestError(
-            .invalidUTF8, "invalid UTF-8 (byte 0x\(String(bytes[offset], radix: 16, uppercase: true)))",
-            location: TextPosition.locate(offset, in: bytes, source: source))
+            .invalidUTF8,
+            "invalid UTF-8 (byte 0x\(String(bytes[offset], radix: 16, uppercase: true)))",
+            location: TextPosition.locate(offset, in: bytes, source: source)
+        )
     }
 }

@@ -60,7 +60,10 @@ extension KubeObject {
                             fail("/metadata/labels/\(e.key)", "label value '\(v)' \(problem)")
                         }
                     } else {
-                        fail("/metadata/labels/\(e.key)", "label value must be a string, not a \(e.value.kindName) (quote it)")
+                        fail(
+                            "/metadata/labels/\(e.key)",
+                            "label value must be a string, not a \(e.value.kindName) (quote it)"
+                        )
                     }
                 }
             } else {
@@ -77,7 +80,10 @@ extension KubeObject {
                     if let v = e.value.stringValue {
                         size += e.key.utf8.count + v.utf8.count
                     } else {
-                        fail("/metadata/annotations/\(e.key)", "annotation value must be a string, not a \(e.value.kindName) (quote it)")
+                        fail(
+                            "/metadata/annotations/\(e.key)",
+                            "annotation value must be a string, not a \(e.value.kindName) (quote it)"
+                        )
                     }
                 }
                 if size > 256 * 1024 {
@@ -104,7 +110,9 @@ extension KubeObject {
         let name = parts.count == 2 ? parts[1] : parts[0]
         if parts.count == 2 {
             if parts[0].isEmpty { return "has an empty prefix before '/'" }
-            if let problem = NameRule.dnsSubdomain.problem(with: String(parts[0])) { return "has a prefix that \(problem)" }
+            if let problem = NameRule.dnsSubdomain.problem(with: String(parts[0])) {
+                return "has a prefix that \(problem)"
+            }
         }
         if name.isEmpty { return "has an empty name" }
         if name.utf8.count > 63 { return "has a name longer than 63 characters" }
@@ -176,19 +184,23 @@ enum NameRule {
         switch self {
         case .pathSegment:
             if name == "." || name == ".." { return "may not be '.' or '..'" }
-            if bytes.contains(UInt8(ascii: "/")) || bytes.contains(UInt8(ascii: "%")) { return "may not contain '/' or '%'" }
+            if bytes.contains(UInt8(ascii: "/")) || bytes.contains(UInt8(ascii: "%")) {
+                return "may not contain '/' or '%'"
+            }
             return nil
         case .dnsSubdomain:
             if bytes.count > 253 { return "is longer than 253 characters" }
             for part in bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
             where !Self.isLabel(part) {
-                return "must consist of lowercase alphanumerics, '-' and '.', and each part must start and end with an alphanumeric (RFC 1123 subdomain)"
+                return
+                    "must consist of lowercase alphanumerics, '-' and '.', and each part must start and end with an alphanumeric (RFC 1123 subdomain)"
             }
             return nil
         case .dnsLabel, .dns1035Label:
             if bytes.count > 63 { return "is longer than 63 characters" }
             guard Self.isLabel(bytes[...]) else {
-                return "must consist of lowercase alphanumerics and '-', and start and end with an alphanumeric (RFC 1123 label)"
+                return
+                    "must consist of lowercase alphanumerics and '-', and start and end with an alphanumeric (RFC 1123 label)"
             }
             if self == .dns1035Label, !(bytes[0] >= UInt8(ascii: "a") && bytes[0] <= UInt8(ascii: "z")) {
                 return "must start with a lowercase letter (RFC 1035 label)"

@@ -72,7 +72,11 @@ public struct KubeObject: Sendable, Hashable {
     /// The identity used to pair desired and live objects. Missing parts are empty strings.
     public var key: ResourceKey {
         ResourceKey(
-            group: groupVersionKind?.group ?? "", kind: kind ?? "", namespace: namespace ?? "", name: name ?? "")
+            group: groupVersionKind?.group ?? "",
+            kind: kind ?? "",
+            namespace: namespace ?? "",
+            name: name ?? ""
+        )
     }
 
     // MARK: Metadata
@@ -199,7 +203,14 @@ public struct OwnerReference: Sendable, Hashable {
     public var blockOwnerDeletion: Bool
 
     /// An owner reference.
-    public init(apiVersion: String, kind: String, name: String, uid: String, controller: Bool = false, blockOwnerDeletion: Bool = false) {
+    public init(
+        apiVersion: String,
+        kind: String,
+        name: String,
+        uid: String,
+        controller: Bool = false,
+        blockOwnerDeletion: Bool = false
+    ) {
         self.apiVersion = apiVersion
         self.kind = kind
         self.name = name
@@ -214,9 +225,13 @@ public struct OwnerReference: Sendable, Hashable {
             let name = value["name"]?.stringValue, let uid = value["uid"]?.stringValue
         else { return nil }
         self.init(
-            apiVersion: apiVersion, kind: kind, name: name, uid: uid,
+            apiVersion: apiVersion,
+            kind: kind,
+            name: name,
+            uid: uid,
             controller: value["controller"]?.boolValue ?? false,
-            blockOwnerDeletion: value["blockOwnerDeletion"]?.boolValue ?? false)
+            blockOwnerDeletion: value["blockOwnerDeletion"]?.boolValue ?? false
+        )
     }
 }
 

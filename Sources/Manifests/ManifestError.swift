@@ -73,7 +73,10 @@ public struct ManifestError: Error, Sendable, CustomStringConvertible {
 
     /// An error with `code` and `message`, and optionally where it is.
     public init(
-        _ code: Code, _ message: String, location: SourceLocation? = nil, object: String? = nil,
+        _ code: Code,
+        _ message: String,
+        location: SourceLocation? = nil,
+        object: String? = nil,
         field: String? = nil
     ) {
         self.code = code

@@ -13,6 +13,12 @@
 /// - Anything else, including timestamps and floats out of range, stays a string.
 enum ScalarResolver {
     static func resolvePlain(_ text: UnsafeBufferPointer<UInt8>) -> Value {
+        nonString(text) ?? .string(String(decoding: text, as: UTF8.self))
+    }
+
+    /// What a plain scalar means when it is not a string (null, a boolean, a number); `nil` when
+    /// it is a string.
+    static func nonString(_ text: UnsafeBufferPointer<UInt8>) -> Value? {
         let n = text.count
         guard n > 0 else { return .null }
         switch text[0] {
@@ -33,7 +39,7 @@ enum ScalarResolver {
         default:
             break
         }
-        return .string(String(decoding: text, as: UTF8.self))
+        return nil
     }
 
     private static func equals(_ text: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
@@ -127,10 +133,18 @@ enum ScalarResolver {
         var firstDigit = k
         if text[k] == UInt8(ascii: "0"), k + 1 < n {
             switch text[k + 1] {
-            case UInt8(ascii: "x"), UInt8(ascii: "X"): base = 16; firstDigit = k + 2
-            case UInt8(ascii: "o"), UInt8(ascii: "O"): base = 8; firstDigit = k + 2
-            case UInt8(ascii: "b"), UInt8(ascii: "B"): base = 2; firstDigit = k + 2
-            default: base = 8; firstDigit = k + 1
+            case UInt8(ascii: "x"), UInt8(ascii: "X"):
+                base = 16
+                firstDigit = k + 2
+            case UInt8(ascii: "o"), UInt8(ascii: "O"):
+                base = 8
+                firstDigit = k + 2
+            case UInt8(ascii: "b"), UInt8(ascii: "B"):
+                base = 2
+                firstDigit = k + 2
+            default:
+                base = 8
+                firstDigit = k + 1
             }
         }
         if firstDigit < n, let magnitude = parseMagnitude(text[firstDigit...], base: base) {
@@ -215,8 +229,7 @@ enum ScalarResolver {
             UInt8(ascii: "<"):
             // Quote anything that looks numeric, even where go-yaml would read a string (`1e400`,
             // `2001-12-14`), as go-yaml's writer does for timestamps and base-60 numbers.
-            if case .string = resolvePlain(text) { return looksNumeric(text) }
-            return true
+            return nonString(text) != nil || looksNumeric(text)
         default:
             return false
         }
@@ -224,6 +237,7 @@ enum ScalarResolver {
 
     /// Digits with separators that some YAML readers take for numbers or dates.
     private static func looksNumeric(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        if text.count == 2 && text[0] == UInt8(ascii: "<") && text[1] == UInt8(ascii: "<") { return true }  // merge key
         var sawDigit = false
         for b in text {
             switch b {
@@ -235,6 +249,6 @@ enum ScalarResolver {
             default: return false
             }
         }
-        return sawDigit || (text.count == 2 && text[0] == UInt8(ascii: "<") && text[1] == UInt8(ascii: "<"))
+        return sawDigit
     }
 }

@@ -30,7 +30,9 @@ public enum YAML {
     ///   - limits: limits against hostile input.
     /// - Throws: ``ManifestError`` naming the source, line and column of the first error.
     public static func documents(
-        _ bytes: some Collection<UInt8>, source: String = "<yaml>", limits: ReadLimits = ReadLimits()
+        _ bytes: some Collection<UInt8>,
+        source: String = "<yaml>",
+        limits: ReadLimits = ReadLimits()
     ) throws -> [YAMLDocument] {
         if let docs = try bytes.withContiguousStorageIfAvailable({
             try YAMLReader.read($0, source: source, limits: limits)
@@ -44,7 +46,9 @@ public enum YAML {
     ///
     /// - Throws: ``ManifestError`` naming the source, line and column of the first error.
     public static func documents(
-        _ text: String, source: String = "<yaml>", limits: ReadLimits = ReadLimits()
+        _ text: String,
+        source: String = "<yaml>",
+        limits: ReadLimits = ReadLimits()
     ) throws -> [YAMLDocument] {
         var text = text
         return try text.withUTF8 { try YAMLReader.read($0, source: source, limits: limits) }
@@ -59,7 +63,10 @@ extension Value {
         let docs = try YAML.documents(text, source: source, limits: limits)
         guard docs.count <= 1 else {
             throw ManifestError(
-                .yamlSyntax, "expected one YAML document, found \(docs.count)", location: docs[1].location)
+                .yamlSyntax,
+                "expected one YAML document, found \(docs.count)",
+                location: docs[1].location
+            )
         }
         self = docs.first?.value ?? .null
     }
@@ -88,30 +95,41 @@ private final class LibYAMLParser {
 /// Builds values from libyaml's event stream, with an explicit stack (no recursion, so deep
 /// documents cannot overflow the thread's stack).
 struct YAMLReader {
+    /// An open container. Its members live on the reader's shared stacks (``items`` or
+    /// ``entries``) from `start` on, and move into one exactly-sized array when it closes: one
+    /// allocation per container instead of one per growth step. The frame is kept small because
+    /// it is pushed and popped for every container; rarely needed state (key indexes, merged
+    /// keys, anchors) lives in side tables keyed by depth.
     private struct Frame {
         var isMapping: Bool
-        var items: [Value] = []
-        var object = ObjectValue()
-        var keys = DuplicateKeyIndex()
-        var pendingKey: String?
-        var pendingKeyIsMerge = false
-        var pendingKeyMark = yaml_mark_t()
-        /// Keys that came from a merge (`<<`) and that an explicit key may still override.
-        var mergedKeys: Set<String> = []
-        var anchor: String?
+        var start: Int
         var startNodes: Int
+        /// The parent mapping's key this container is the value of, restored when it closes.
+        var key: PendingKey?
+    }
 
-        init(isMapping: Bool, anchor: String?, startNodes: Int) {
-            self.isMapping = isMapping
-            self.anchor = anchor
-            self.startNodes = startNodes
-        }
+    /// A mapping key read and waiting for its value.
+    private struct PendingKey {
+        var text: String
+        var isMerge: Bool
+        var mark: yaml_mark_t
     }
 
     private let source: String
     private let limits: ReadLimits
     private let input: UnsafeBufferPointer<UInt8>
     private var frames: [Frame] = []
+    /// Whether the innermost open container is a mapping (kept apart from `frames` for speed).
+    private var topIsMapping = false
+    /// The key of the innermost mapping that waits for its value.
+    private var pendingKey: PendingKey?
+    private let items = MoveStack<Value>()
+    private let entries = MoveStack<ObjectValue.Entry>()
+    /// Side tables by frame depth: key positions of large mappings (relative to the frame's
+    /// start), keys set by a merge that explicit keys may override, and anchors of containers.
+    private var keyIndexes: [Int: [String: Int]] = [:]
+    private var mergedKeys: [Int: Set<String>] = [:]
+    private var containerAnchors: [Int: String] = [:]
     private var anchors: [String: (value: Value, nodes: Int)] = [:]
     private var nodes = 0
     private var aliasNodes = 0
@@ -120,9 +138,11 @@ struct YAMLReader {
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ReadLimits) throws -> [YAMLDocument] {
         guard bytes.count <= limits.maxBytes else {
             throw ManifestError(
-                .limitExceeded, "\(source): input of \(bytes.count) bytes is larger than the limit of \(limits.maxBytes)")
+                .limitExceeded,
+                "\(source): input of \(bytes.count) bytes is larger than the limit of \(limits.maxBytes)"
+            )
         }
-        try UTF8Check.validate(bytes, source: source)
+        // libyaml checks UTF-8 itself; its reader errors become `invalidUTF8` with the offset.
         var reader = YAMLReader(source: source, limits: limits, input: bytes)
         return try reader.run()
     }
@@ -152,15 +172,15 @@ struct YAMLReader {
             defer { yaml_event_delete(&event) }
             switch event.type {
             case YAML_SCALAR_EVENT:
-                if documentValue == nil && frames.isEmpty { documentMark = event.start_mark }
+                if frames.isEmpty { documentMark = event.start_mark }
                 try scalar(event)
             case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
-                if documentValue == nil && frames.isEmpty { documentMark = event.start_mark }
+                if frames.isEmpty { documentMark = event.start_mark }
                 try startContainer(event)
             case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
                 try endContainer(event)
             case YAML_ALIAS_EVENT:
-                if documentValue == nil && frames.isEmpty { documentMark = event.start_mark }
+                if frames.isEmpty { documentMark = event.start_mark }
                 try alias(event)
             case YAML_DOCUMENT_START_EVENT:
                 documentValue = nil
@@ -181,63 +201,96 @@ struct YAMLReader {
         var message = p.problem.map { String(cString: $0) } ?? "unknown YAML error"
         if p.error == YAML_MEMORY_ERROR { message = "libyaml ran out of memory" }
         if let context = p.context {
-            message += " (\(String(cString: context)) at line \(p.context_mark.line + 1), column \(p.context_mark.column + 1))"
+            message +=
+                " (\(String(cString: context)) at line \(p.context_mark.line + 1), column \(p.context_mark.column + 1))"
         }
         if p.error == YAML_READER_ERROR {
             // Reader errors report a byte offset rather than a mark.
             return ManifestError(
-                .invalidUTF8, message,
-                location: TextPosition.locate(Int(p.problem_offset), in: input, source: source))
+                .invalidUTF8,
+                message,
+                location: TextPosition.locate(Int(p.problem_offset), in: input, source: source)
+            )
         }
         return ManifestError(.yamlSyntax, message, location: location(p.problem_mark))
     }
 
     // MARK: Nodes
 
-    private mutating func startContainer(_ event: yaml_event_t) throws {
+    /// Whether the innermost container is a mapping waiting for its next key.
+    @inline(__always)
+    private var expectsKey: Bool { topIsMapping && pendingKey == nil }
+
+    @inline(__always)
+    private mutating func startContainer(_ event: borrowing yaml_event_t) throws {
         let isMapping = event.type == YAML_MAPPING_START_EVENT
         let anchorPointer = isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor
         let tagPointer = isMapping ? event.data.mapping_start.tag : event.data.sequence_start.tag
-        if let top = frames.last, top.isMapping, top.pendingKey == nil {
+        if expectsKey {
             throw syntaxError(
                 "a \(isMapping ? "mapping" : "sequence") cannot be a mapping key; Kubernetes keys are strings",
-                event.start_mark)
+                event.start_mark
+            )
         }
         if let tagPointer {
             let tag = String(cString: tagPointer)
             let expected = isMapping ? "tag:yaml.org,2002:map" : "tag:yaml.org,2002:seq"
             if tag.hasPrefix("tag:yaml.org,2002:") && tag != expected {
-                throw syntaxError("cannot read a \(isMapping ? "mapping" : "sequence") as \(Self.shortTag(tag))", event.start_mark)
+                throw syntaxError(
+                    "cannot read a \(isMapping ? "mapping" : "sequence") as \(Self.shortTag(tag))",
+                    event.start_mark
+                )
             }
         }
         guard frames.count < limits.maxDepth else {
             throw ManifestError(
-                .limitExceeded, "nesting deeper than the limit of \(limits.maxDepth)", location: location(event.start_mark))
+                .limitExceeded,
+                "nesting deeper than the limit of \(limits.maxDepth)",
+                location: location(event.start_mark)
+            )
         }
         nodes += 1
-        frames.append(Frame(isMapping: isMapping, anchor: anchorPointer.map { String(cString: $0) }, startNodes: nodes))
+        if let anchorPointer { containerAnchors[frames.count] = String(cString: anchorPointer) }
+        frames.append(
+            Frame(
+                isMapping: isMapping,
+                start: isMapping ? entries.count : items.count,
+                startNodes: nodes,
+                key: pendingKey
+            )
+        )
+        pendingKey = nil
+        topIsMapping = isMapping
     }
 
-    private mutating func endContainer(_ event: yaml_event_t) throws {
-        guard var frame = frames.popLast() else { return }
+    @inline(__always)
+    private mutating func endContainer(_ event: borrowing yaml_event_t) throws {
+        guard let frame = frames.popLast() else { return }
+        let depth = frames.count
         let value: Value
         if frame.isMapping {
-            value = .object(frame.object)
+            value = .object(ObjectValue(uniqueEntries: entries.popArray(from: frame.start)))
+            if !keyIndexes.isEmpty { keyIndexes[depth] = nil }
+            if !mergedKeys.isEmpty { mergedKeys[depth] = nil }
         } else {
-            value = .array(frame.items)
+            value = .array(items.popArray(from: frame.start))
         }
-        frame.items = []
-        frame.object = ObjectValue()
-        if let anchor = frame.anchor {
+        if !containerAnchors.isEmpty, let anchor = containerAnchors.removeValue(forKey: depth) {
             anchors[anchor] = (value, nodes - frame.startNodes + 1)
         }
+        pendingKey = frame.key
+        topIsMapping = depth > 0 && frames[depth - 1].isMapping
         try add(value, event.start_mark)
     }
 
-    private mutating func alias(_ event: yaml_event_t) throws {
+    @inline(__always)
+    private mutating func alias(_ event: borrowing yaml_event_t) throws {
         let name = String(cString: event.data.alias.anchor)
         guard let target = anchors[name] else {
-            throw syntaxError("unknown anchor '\(name)' (an alias must follow its anchor, outside it)", event.start_mark)
+            throw syntaxError(
+                "unknown anchor '\(name)' (an alias must follow its anchor, outside it)",
+                event.start_mark
+            )
         }
         aliasNodes += target.nodes
         nodes += target.nodes
@@ -245,12 +298,21 @@ struct YAMLReader {
             throw ManifestError(
                 .limitExceeded,
                 "aliases expand to more than \(limits.maxAliasExpansion) nodes (a 'billion laughs' document?)",
-                location: location(event.start_mark))
+                location: location(event.start_mark)
+            )
         }
-        try add(target.value, event.start_mark, isAlias: true)
+        if expectsKey {
+            guard case .string = target.value else {
+                throw syntaxError("a mapping key must be a scalar", event.start_mark)
+            }
+            try setKey(target.value, isMerge: false, mark: event.start_mark)
+        } else {
+            try add(target.value, event.start_mark)
+        }
     }
 
-    private mutating func scalar(_ event: yaml_event_t) throws {
+    @inline(__always)
+    private mutating func scalar(_ event: borrowing yaml_event_t) throws {
         let s = event.data.scalar
         let text = UnsafeBufferPointer(start: s.value, count: s.length)
         nodes += 1
@@ -260,22 +322,23 @@ struct YAMLReader {
             value = try resolveTagged(text, tag: String(cString: tagPointer), mark: event.start_mark)
             isMergeKey = false
         } else if s.style == YAML_PLAIN_SCALAR_STYLE {
-            value = ScalarResolver.resolvePlain(text)
+            value = ScalarResolver.nonString(text) ?? .string(Self.string(text))
             isMergeKey = s.length == 2 && text[0] == UInt8(ascii: "<") && text[1] == UInt8(ascii: "<")
         } else {
-            value = .string(String(decoding: text, as: UTF8.self))
+            value = .string(Self.string(text))
             isMergeKey = false
         }
         if let anchor = s.anchor {
             anchors[String(cString: anchor)] = (value, 1)
         }
-        if let top = frames.last, top.isMapping, top.pendingKey == nil {
+        if expectsKey {
             try setKey(value, isMerge: isMergeKey, mark: event.start_mark)
         } else {
             try add(value, event.start_mark)
         }
     }
 
+    @inline(__always)
     private mutating func setKey(_ key: Value, isMerge: Bool, mark: yaml_mark_t) throws {
         let text: String
         switch key {
@@ -288,49 +351,76 @@ struct YAMLReader {
         case .array, .object:
             throw syntaxError("a mapping key must be a scalar", mark)
         }
-        let top = frames.count - 1
-        frames[top].pendingKey = text
-        frames[top].pendingKeyIsMerge = isMerge
-        frames[top].pendingKeyMark = mark
+        pendingKey = PendingKey(text: text, isMerge: isMerge, mark: mark)
     }
 
-    /// Adds a finished value to the open container, or makes it the document's root.
-    private mutating func add(_ value: Value, _ mark: yaml_mark_t, isAlias: Bool = false) throws {
-        let top = frames.count - 1
-        guard top >= 0 else {
+    /// A string from a scalar's bytes (libyaml has checked they are UTF-8).
+    @inline(__always)
+    private static func string(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: text.count) { buffer in
+            guard let base = text.baseAddress else { return 0 }
+            buffer.baseAddress?.initialize(from: base, count: text.count)
+            return text.count
+        }
+    }
+
+    /// Adds a finished value to the innermost container, or makes it the document's root.
+    @inline(__always)
+    private mutating func add(_ value: Value, _ mark: yaml_mark_t) throws {
+        guard !frames.isEmpty else {
             documentValue = value
             return
         }
-        if !frames[top].isMapping {
-            frames[top].items.append(value)
+        guard topIsMapping else {
+            items.push(value)
             return
         }
-        guard let key = frames[top].pendingKey else {
-            // An alias used as a key.
-            guard case .string = value else { throw syntaxError("a mapping key must be a scalar", mark) }
-            try setKey(value, isMerge: false, mark: mark)
-            return
-        }
-        frames[top].pendingKey = nil
-        if frames[top].pendingKeyIsMerge {
-            try merge(value, into: top, mark: mark)
-            return
-        }
-        if let existing = frames[top].keys.position(of: key, in: frames[top].object) {
-            if frames[top].mergedKeys.remove(key) == nil && limits.rejectDuplicateKeys {
-                throw syntaxError("duplicate key '\(key)' in a mapping", frames[top].pendingKeyMark)
+        guard let key = pendingKey.take() else { return }
+        let depth = frames.count - 1
+        if key.isMerge {
+            try merge(value, into: depth, mark: mark)
+        } else if let existing = position(of: key.text, in: depth) {
+            if mergedKeys[depth]?.remove(key.text) == nil && limits.rejectDuplicateKeys {
+                throw syntaxError("duplicate key '\(key.text)' in a mapping", key.mark)
             }
-            frames[top].object.replaceValue(at: existing, with: value)
+            entries[existing].value = value
         } else {
-            frames[top].object.appendUnchecked(key: key, value: value)
-            frames[top].keys.appended(to: frames[top].object)
+            appendEntry(key.text, value, to: depth)
         }
     }
 
-    /// Merges `<<: value` into the mapping at `index` as go-yaml v2 does: the merged keys are set
+    /// The position on ``entries`` of `key` in the mapping at `depth`, or `nil`.
+    @inline(__always)
+    private func position(of key: String, in depth: Int) -> Int? {
+        let start = frames[depth].start
+        if !keyIndexes.isEmpty, let keyIndex = keyIndexes[depth] { return keyIndex[key].map { start + $0 } }
+        return entries.withElements(from: start) { buffer in
+            for k in 0..<buffer.count where buffer[k].key == key { return start + k }
+            return nil
+        }
+    }
+
+    /// Appends a member to the mapping at `depth`, indexing its keys once it grows large.
+    @inline(__always)
+    private mutating func appendEntry(_ key: String, _ value: Value, to depth: Int) {
+        entries.push(ObjectValue.Entry(key: key, value: value))
+        let start = frames[depth].start
+        let count = entries.count - start
+        if count < 24 { return }
+        if keyIndexes[depth] != nil {
+            keyIndexes[depth]?[key] = count - 1
+        } else {
+            var built: [String: Int] = [:]
+            built.reserveCapacity(count * 2)
+            for k in start..<entries.count { built[entries[k].key] = k - start }
+            keyIndexes[depth] = built
+        }
+    }
+
+    /// Merges `<<: value` into the mapping at `depth` as go-yaml v2 does: the merged keys are set
     /// where the merge key stands, later explicit keys override them, and in a sequence of
     /// mappings the earlier mapping wins.
-    private mutating func merge(_ value: Value, into index: Int, mark: yaml_mark_t) throws {
+    private mutating func merge(_ value: Value, into depth: Int, mark: yaml_mark_t) throws {
         var sources: [ObjectValue] = []
         switch value {
         case .object(let o): sources = [o]
@@ -346,13 +436,12 @@ struct YAMLReader {
         }
         for source in sources {
             for entry in source.entries {
-                if let existing = frames[index].keys.position(of: entry.key, in: frames[index].object) {
-                    frames[index].object.replaceValue(at: existing, with: entry.value)
+                if let existing = position(of: entry.key, in: depth) {
+                    entries[existing].value = entry.value
                 } else {
-                    frames[index].object.appendUnchecked(key: entry.key, value: entry.value)
-                    frames[index].keys.appended(to: frames[index].object)
+                    appendEntry(entry.key, entry.value, to: depth)
                 }
-                frames[index].mergedKeys.insert(entry.key)
+                mergedKeys[depth, default: []].insert(entry.key)
             }
         }
     }
@@ -409,7 +498,9 @@ enum Base64 {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): v = b - UInt8(ascii: "0") + 52
             case UInt8(ascii: "+"): v = 62
             case UInt8(ascii: "/"): v = 63
-            case UInt8(ascii: "="): padding += 1; continue
+            case UInt8(ascii: "="):
+                padding += 1
+                continue
             case 0x20, 0x0A, 0x0D, 0x09: continue
             default: return nil
             }

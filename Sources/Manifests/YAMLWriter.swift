@@ -169,7 +169,8 @@ struct YAMLWriter {
                 UInt8(ascii: "]"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "#"), UInt8(ascii: "&"),
                 UInt8(ascii: "*"), UInt8(ascii: "!"), UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "'"),
                 UInt8(ascii: "\""), UInt8(ascii: "%"), UInt8(ascii: "@"), UInt8(ascii: "`"), UInt8(ascii: " "):
-                plainSafe = s[0] == UInt8(ascii: "-") && n > 1 && s[1] != UInt8(ascii: " ")
+                plainSafe =
+                    s[0] == UInt8(ascii: "-") && n > 1 && s[1] != UInt8(ascii: " ")
                     && !(n >= 3 && s[1] == UInt8(ascii: "-") && s[2] == UInt8(ascii: "-"))
             default: break
             }
@@ -181,24 +182,23 @@ struct YAMLWriter {
 
     /// Whether the character starting at `k` (a non-ASCII lead byte) is outside YAML's printable set.
     private static func isNonPrintable(_ s: UnsafeBufferPointer<UInt8>, at k: Int) -> Bool {
-        let b = s[k]
-        guard b & 0xC0 == 0xC0 else { return false }  // a continuation byte
-        var scalar: UInt32
-        var length: Int
-        if b < 0xE0 {
-            scalar = UInt32(b & 0x1F); length = 2
-        } else if b < 0xF0 {
-            scalar = UInt32(b & 0x0F); length = 3
-        } else {
-            scalar = UInt32(b & 0x07); length = 4
-        }
-        guard k + length <= s.count else { return true }
-        for m in 1..<length { scalar = scalar << 6 | UInt32(s[k + m] & 0x3F) }
+        guard let (scalar, _) = scalar(in: s, at: k) else { return false }
         switch scalar {
         case 0x85, 0x2028, 0x2029, 0xFEFF: return true  // line breaks and BOM need escapes
         case 0x80..<0xA0, 0xD800...0xDFFF, 0xFFFE, 0xFFFF: return true
         default: return false
         }
+    }
+
+    /// The Unicode scalar whose UTF-8 lead byte is at `k`, and its length in bytes; `nil` at a
+    /// continuation byte. (Strings are valid UTF-8, so the sequence is complete.)
+    private static func scalar(in s: UnsafeBufferPointer<UInt8>, at k: Int) -> (UInt32, Int)? {
+        let b = s[k]
+        guard b & 0xC0 == 0xC0 else { return nil }
+        let length = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+        var scalar = UInt32(b & (0x7F >> length))
+        for m in 1..<min(length, s.count - k) { scalar = scalar << 6 | UInt32(s[k + m] & 0x3F) }
+        return (scalar, length)
     }
 
     /// A literal block keeps text exactly when it has some content and its first content line does
@@ -251,13 +251,7 @@ struct YAMLWriter {
                 bytes.append(NumberText.hexDigit(b >> 4))
                 bytes.append(NumberText.hexDigit(b & 0xF))
             case 0x80...0xFF where Self.isNonPrintable(s, at: k):
-                var scalar: UInt32 = 0
-                var length = 2
-                if b < 0xE0 { scalar = UInt32(b & 0x1F) } else if b < 0xF0 { scalar = UInt32(b & 0x0F); length = 3 } else {
-                    scalar = UInt32(b & 0x07); length = 4
-                }
-                length = min(length, s.count - k)
-                for m in 1..<length { scalar = scalar << 6 | UInt32(s[k + m] & 0x3F) }
+                guard let (scalar, length) = Self.scalar(in: s, at: k) else { break }
                 bytes.append(contentsOf: (scalar > 0xFFFF ? "\\U" : "\\u").utf8)
                 let digits = scalar > 0xFFFF ? 8 : 4
                 for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {

@@ -1,1 +1,68 @@
 import Testing
+
+@testable import Manifests
+
+@Suite struct ValueTests {
+    @Test func equalityIgnoresKeyOrderAndNumberKind() {
+        let a: Value = ["x": 1, "y": ["a", true, nil]]
+        let b: Value = ["y": ["a", true, nil], "x": 1.0]
+        #expect(a == b)
+        #expect(a.hashValue == b.hashValue)
+        #expect(Value.int(1) != Value.double(1.5))
+        #expect(Value.string("1") != Value.int(1))
+        #expect(Value.double(.nan) == Value.double(.nan))
+        let c: Value = ["x": 1, "y": ["a", true]]
+        #expect(a != c)
+    }
+
+    @Test func objectsKeepInsertionOrder() {
+        var o: Value = ["b": 1, "a": 2]
+        o["c"] = 3
+        o["b"] = 4
+        #expect(o.objectValue?.keys == ["b", "a", "c"])
+        o["a"] = nil
+        #expect(o.objectValue?.keys == ["b", "c"])
+        #expect(o["b"] == 4)
+    }
+
+    @Test func nestedMutationThroughSubscripts() {
+        var v: Value = ["metadata": ["name": "web"]]
+        v["metadata"]?["labels"] = ["app": "web"]
+        v["metadata"]?["labels"]?["tier"] = "front"
+        #expect(v["metadata"]?["labels"] == ["app": "web", "tier": "front"])
+        var n: Value = nil
+        n["a"] = 1
+        #expect(n == ["a": 1])
+    }
+
+    @Test func jsonPointers() throws {
+        var v: Value = ["a/b": ["~k": [10, 20]], "list": []]
+        let p = try JSONPointer("/a~1b/~0k/1")
+        #expect(p.tokens == ["a/b", "~k", "1"])
+        #expect(p.description == "/a~1b/~0k/1")
+        #expect(v[p] == 20)
+        #expect(v[try JSONPointer("/a~1b/~0k/01")] == nil)
+        try v.set("x", at: JSONPointer("/list/-"))
+        try v.set(["deep": true], at: JSONPointer("/new/path"))
+        #expect(v["list"] == ["x"])
+        #expect(v[try JSONPointer("/new/path/deep")] == true)
+        #expect(try v.remove(at: JSONPointer("/a~1b/~0k/0")) == 10)
+        #expect(v[try JSONPointer("/a~1b/~0k")] == [20])
+        #expect(throws: ManifestError.self) { try JSONPointer("a") }
+        #expect(throws: ManifestError.self) { try JSONPointer("/a~2") }
+        #expect(throws: ManifestError.self) { try v.set(1, at: JSONPointer("/list/0/x")) }
+        #expect(throws: ManifestError.self) { try v.set(1, at: JSONPointer("/list/5")) }
+        #expect(v["list"] == ["x"], "a failed set leaves the value as it was")
+    }
+
+    @Test func typedAccessors() {
+        let v: Value = ["i": 3, "d": 2.0, "s": "x", "b": false]
+        #expect(v["i"]?.intValue == 3)
+        #expect(v["d"]?.intValue == 2)
+        #expect(v["s"]?.stringValue == "x")
+        #expect(v["b"]?.boolValue == false)
+        #expect(v["missing"] == nil)
+        #expect(v[0] == nil)
+        #expect(Value.array([1, 2])[1] == 2)
+    }
+}
