@@ -151,7 +151,9 @@ final class APIServer: Sendable {
         if t.namespaced && namespace == nil && rest.count > 1 { throw APIError.pageNotFound() }
         let name = rest.count > 1 ? rest[1] : nil
         let sub = rest.count > 2 ? rest[2] : nil
-        if let sub, !t.subresources.contains(sub) || rest.count > 3 { throw APIError.pageNotFound() }
+        if let sub, !["status", "finalize"].contains(sub) || !t.subresources.contains(sub) || rest.count > 3 {
+            throw APIError.pageNotFound()
+        }
         switch (r.method, name) {
         case ("GET", nil):
             if let w = r.query["watch"], w == "1" || w == "true" {

@@ -280,15 +280,19 @@ extension APIServer {
         for v in spec["versions"]?.arrayValue ?? [] {
             guard let version = v["name"]?.stringValue, v["served"]?.boolValue ?? true else { continue }
             if v["storage"]?.boolValue == true { storedVersions.append(.string(version)) }
-            var subs: [String] = []
-            if v["subresources"]?["status"] != nil { subs.append("status") }
-            if v["subresources"]?["scale"] != nil { subs.append("scale") }
+            var subs: [Subresource] = []
+            if v["subresources"]?["scale"] != nil {
+                subs.append(Subresource(name: "scale", group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"]))
+            }
+            if v["subresources"]?["status"] != nil {
+                subs.append(Subresource(name: "status", group: "", version: "", kind: kind, verbs: ["get", "patch", "update"]))
+            }
             var t = ResourceType(
                 group: group, version: version, resource: plural, kind: kind,
                 singular: names["singular"]?.stringValue ?? kind.lowercased(), namespaced: namespaced,
                 verbs: ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"],
                 shortNames: names["shortNames"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                categories: names["categories"]?.arrayValue?.compactMap(\.stringValue) ?? [], subresources: subs)
+                categories: names["categories"]?.arrayValue?.compactMap(\.stringValue) ?? [], subresourceDetails: subs)
             t.schema = v["schema"]?["openAPIV3Schema"]
             t.isCustom = true
             types.append(t)

@@ -44,13 +44,14 @@ enum Discovery {
             if !t.categories.isEmpty { o["categories"] = strings(t.categories) }
             o["storageVersionHash"] = .string(t.storageVersionHash)
             resources.append(.object(o))
-            for sub in t.subresources {
-                let kind = sub == "scale" ? "Scale" : t.kind
-                var so: ObjectValue = [
-                    "name": .string("\(t.resource)/\(sub)"), "singularName": "", "namespaced": .bool(t.namespaced), "kind": .string(kind),
-                    "verbs": ["get", "patch", "update"],
-                ]
-                if sub == "scale" { so["group"] = "autoscaling"; so["version"] = "v1" }
+            for sub in t.subresourceDetails {
+                var so: ObjectValue = ["name": .string("\(t.resource)/\(sub.name)"), "singularName": "", "namespaced": .bool(t.namespaced)]
+                if !sub.group.isEmpty || !sub.version.isEmpty {
+                    so["group"] = .string(sub.group)
+                    so["version"] = .string(sub.version)
+                }
+                so["kind"] = .string(sub.kind)
+                so["verbs"] = strings(sub.verbs)
                 resources.append(.object(so))
             }
         }
@@ -75,11 +76,11 @@ enum Discovery {
                     if !t.shortNames.isEmpty { o["shortNames"] = strings(t.shortNames) }
                     if !t.categories.isEmpty { o["categories"] = strings(t.categories) }
                     if !t.subresources.isEmpty {
-                        o["subresources"] = .array(t.subresources.map { sub in
+                        o["subresources"] = .array(t.subresourceDetails.map { sub in
                             [
-                                "subresource": .string(sub),
-                                "responseKind": sub == "scale" ? ["group": "autoscaling", "version": "v1", "kind": "Scale"] : ["group": "", "version": "", "kind": .string(t.kind)],
-                                "verbs": ["get", "patch", "update"],
+                                "subresource": .string(sub.name),
+                                "responseKind": ["group": .string(sub.group), "version": .string(sub.version), "kind": .string(sub.kind)],
+                                "verbs": strings(sub.verbs),
                             ]
                         })
                     }

@@ -156,7 +156,10 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     return !s.finished
                 }
                 guard first else { return }
-                loop.execute { channel.writeAndFlush(HTTPServerResponsePart.end(nil), promise: nil) }
+                loop.execute {
+                    let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+                    if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
+                }
             })
         let id = server.startWatch(plan, sink: sink)
         guard let id else { watchState = nil; return }
@@ -172,7 +175,6 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 guard handler.watchID == id else { return }
                 sink.close()
                 handler.endWatch()
-                _ = keepAlive
             }
         }
     }

@@ -1,6 +1,14 @@
 import Manifests
 
 /// One resource the embedded cluster serves: a group, version and plural name with its kind and scope.
+struct Subresource: Sendable, Hashable {
+    var name: String
+    var group: String
+    var version: String
+    var kind: String
+    var verbs: [String]
+}
+
 struct ResourceType: Sendable, Hashable {
     var group: String
     var version: String
@@ -11,7 +19,8 @@ struct ResourceType: Sendable, Hashable {
     var verbs: [String]
     var shortNames: [String]
     var categories: [String]
-    var subresources: [String]
+    var subresourceDetails: [Subresource]
+    var subresources: [String] { subresourceDetails.map(\.name) }
     /// For custom resources: the CRD's schema of this version (for list types in server-side apply).
     var schema: Value? = nil
     var isCustom = false
