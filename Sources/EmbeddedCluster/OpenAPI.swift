@@ -10,6 +10,11 @@ enum OpenAPI {
     }
 
     static func serve(_ parts: [String], _ r: APIRequest, registry: Registry) throws -> APIResponse {
+        if parts.count == 2 && parts[1] == "v2" {
+            // An empty protobuf document (kubectl asks for protobuf): a valid OpenAPI v2 with no
+            // definitions, so client-side validation finds nothing to check instead of failing.
+            return .full(status: 200, headers: [("Content-Type", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")], body: [])
+        }
         guard parts.count >= 2, parts[1] == "v3" else { throw APIError.pageNotFound() }
         var gvs: [(String, String)] = [("", "v1")]
         for g in registry.groups { for v in g.versions { gvs.append((g.name, v)) } }
