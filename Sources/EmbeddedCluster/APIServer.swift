@@ -88,6 +88,13 @@ final class APIServer: Sendable {
     }
 
     private func route(_ r: APIRequest) throws -> APIResponse {
+        var r = r
+        if !r.body.isEmpty, let ct = r.header("content-type"), ct.contains("protobuf"),
+            let value = try? Protobuf.decode(r.body), let json = try? value.jsonBytes()
+        {
+            r.body = json
+            r.headers = r.headers.filter { $0.0.lowercased() != "content-type" } + [("Content-Type", "application/json")]
+        }
         if !r.body.isEmpty, let ct = r.header("content-type"), ct.contains("protobuf") || ct.contains("cbor") {
             throw APIError(
                 code: 415, reason: "UnsupportedMediaType",

@@ -152,6 +152,8 @@ enum Admission {
                 labels["kubernetes.io/metadata.name"] = .string(name)
                 object["metadata"]?["labels"] = .object(labels)
             }
+        case ("", "Secret"):
+            if object["type"] == nil || object["type"] == "" { object["type"] = "Opaque" }
         case ("", "PersistentVolumeClaim"):
             guard var s = spec else { break }
             setDefault(&s, "volumeMode", "Filesystem")

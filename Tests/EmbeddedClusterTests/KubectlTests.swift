@@ -110,6 +110,25 @@ struct KubectlTests {
         }
     }
 
+    @Test func generatorCommandsSendProtobuf() async throws {
+        try await withCluster { cluster in
+            // kubectl 1.37 posts these as protobuf; the namespace deletion then removes them all.
+            #expect(try k(cluster, "create", "namespace", "team-a").status == 0)
+            #expect(try k(cluster, "create", "configmap", "c1", "--from-literal=a=b", "-n", "team-a").status == 0)
+            #expect(try k(cluster, "create", "secret", "generic", "s1", "--from-literal=pw=x", "-n", "team-a").status == 0)
+            #expect(try k(cluster, "create", "serviceaccount", "bot", "-n", "team-a").status == 0)
+            let secret = try k(cluster, "get", "secret", "s1", "-n", "team-a", "-o", "jsonpath={.type} {.data.pw}")
+            #expect(secret.stdout == "Opaque eA==")
+            let cm = try k(cluster, "get", "cm", "c1", "-n", "team-a", "-o", "jsonpath={.data.a}")
+            #expect(cm.stdout == "b")
+            let labels = try k(cluster, "get", "ns", "team-a", "-o", "jsonpath={.metadata.labels.kubernetes\\.io/metadata\\.name} {.status.phase}")
+            #expect(labels.stdout == "team-a Active")
+            let delete = try k(cluster, "delete", "namespace", "team-a", timeout: 30)
+            #expect(delete.status == 0, "\(delete.stderr)")
+            #expect(try k(cluster, "get", "cm", "c1", "-n", "team-a").status != 0)
+        }
+    }
+
     @Test func labelSelectorsAndChunkedLists() async throws {
         try await withCluster { cluster in
             var items: [String] = []
