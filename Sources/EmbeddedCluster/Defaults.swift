@@ -48,7 +48,10 @@ enum Admission {
     }
 
     static func applyDefaults(_ object: inout ObjectValue, _ type: ResourceType) {
-        guard !type.isCustom else { return }
+        if type.isCustom {
+            if let schema = type.schema { StructuralSchema.prepare(&object, schema: schema) }
+            return
+        }
         var spec = object["spec"]?.objectValue
         switch (type.group, type.kind) {
         case ("apps", "Deployment"):
@@ -179,7 +182,11 @@ enum Admission {
             let path = field.dropFirst().replacingOccurrences(of: "/", with: ".")
             causes.append((String(path), "FieldValueInvalid", "Invalid value: \(problem.message)"))
         }
-        guard !type.isCustom, case .object(let spec)? = object["spec"] else {
+        if type.isCustom {
+            if let schema = type.schema { causes += StructuralSchema.validate(object, schema: schema) }
+            return causes
+        }
+        guard case .object(let spec)? = object["spec"] else {
             if ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"].contains(type.kind), type.group == "apps" {
                 causes.append(("spec.selector", "FieldValueRequired", "Required value"))
             }
