@@ -34,12 +34,17 @@ public final class EmbeddedCluster: Sendable {
         public var initialObjectsDirectory: String?
         /// Event loop threads; defaults to the number of cores.
         public var threads: Int
+        /// Bytes a watch may have queued and unread before the server drops it (32 MiB by default),
+        /// so a watcher that stops reading cannot hold the server's memory.
+        public var maxWatchBacklogBytes: Int
 
         /// Options with the defaults: loopback, a free port, no simulation.
         public init(
             host: String = "127.0.0.1", port: Int = 0, kubeconfigPath: String? = nil, simulateWorkloads: Bool = false,
-            simulationDelay: Double = 1.0, initialObjectsDirectory: String? = nil, threads: Int = System.coreCount
+            simulationDelay: Double = 1.0, initialObjectsDirectory: String? = nil, threads: Int = System.coreCount,
+            maxWatchBacklogBytes: Int = 32 << 20
         ) {
+            self.maxWatchBacklogBytes = maxWatchBacklogBytes
             self.host = host
             self.port = port
             self.kubeconfigPath = kubeconfigPath

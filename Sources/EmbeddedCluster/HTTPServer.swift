@@ -8,7 +8,6 @@ import Synchronization
 final class WatchStreamState: Sendable {
     struct Inner { var pending = 0; var finished = false }
     let inner = Mutex(Inner())
-    static let limit = 32 << 20
 }
 
 /// One HTTP/1.1 connection: gathers a request, asks the API server, writes the answer or streams a watch.
@@ -128,13 +127,14 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let channel = context.channel
         let loop = context.eventLoop
         let state = WatchStreamState()
+        let limit = server.options.maxWatchBacklogBytes
         watchState = state
         let sink = WatchSink(
             send: { bytes in
                 let drop = state.inner.withLock { s -> Bool? in
                     if s.finished { return nil }
                     s.pending += bytes.count
-                    return s.pending > WatchStreamState.limit
+                    return s.pending > limit
                 }
                 guard let drop else { return }
                 if drop {
