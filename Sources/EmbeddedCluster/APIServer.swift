@@ -158,16 +158,17 @@ final class APIServer: Sendable {
         if t.namespaced && namespace == nil && rest.count > 1 { throw APIError.pageNotFound() }
         let name = rest.count > 1 ? rest[1] : nil
         let sub = rest.count > 2 ? rest[2] : nil
-        if let sub, !["status", "finalize"].contains(sub) || !t.subresources.contains(sub) || rest.count > 3 {
+        if let sub, !["status", "finalize", "scale"].contains(sub) || !t.subresources.contains(sub) || rest.count > 3 {
             throw APIError.pageNotFound()
         }
+        if sub == "scale", let name { return try scale(r, t, namespace, name) }
         switch (r.method, name) {
         case ("GET", nil):
             if let w = r.query["watch"], w == "1" || w == "true" {
                 return .watch(WatchPlan(request: r, type: t, namespace: namespace, timeout: r.query["timeoutSeconds"].flatMap(Int.init)))
             }
             return try list(r, t, namespace)
-        case ("GET", let name?): return try get(r, t, namespace, name)
+        case ("GET", let name?): return try get(r, t, namespace, name, subresource: sub)
         case ("POST", nil): return try create(r, t, namespace)
         case ("PUT", let name?): return try update(r, t, namespace, name, subresource: sub)
         case ("PATCH", let name?): return try patch(r, t, namespace, name, subresource: sub)
@@ -179,8 +180,9 @@ final class APIServer: Sendable {
 
     // MARK: Reads
 
-    private func get(_ r: APIRequest, _ t: ResourceType, _ ns: String?, _ name: String) throws -> APIResponse {
+    private func get(_ r: APIRequest, _ t: ResourceType, _ ns: String?, _ name: String, subresource: String?) throws -> APIResponse {
         guard let o = state.withLock({ $0.get(t, ns, name) }) else { throw APIError.notFound(t, name) }
+        if subresource != nil && r.method != "GET" { throw APIError.methodNotAllowed() }
         if r.wantsTable { return ok(Render.table([o], t, rv: nil), r) }
         return ok(.object(o), r)
     }

@@ -135,6 +135,10 @@ enum Admission {
                 s["ports"] = .array(ports)
             }
             setDefault(&s, "sessionAffinity", "None")
+            if ["NodePort", "LoadBalancer"].contains(s["type"]?.stringValue ?? "") {
+                setDefault(&s, "externalTrafficPolicy", "Cluster")
+                if s["type"]?.stringValue == "LoadBalancer" { setDefault(&s, "allocateLoadBalancerNodePorts", true) }
+            }
             if s["type"]?.stringValue != "ExternalName" {
                 setDefault(&s, "ipFamilies", ["IPv4"])
                 setDefault(&s, "ipFamilyPolicy", "SingleStack")

@@ -195,7 +195,11 @@ struct FieldSet: Equatable, Sendable {
     static func itemKey(_ item: ObjectValue, _ keys: [String]) -> String? {
         var o = ObjectValue()
         for k in keys {
-            if let v = item[k] { o[k] = v }
+            if let v = item[k] {
+                o[k] = v
+            } else if k == "protocol" {
+                o[k] = "TCP"  // the schema default of every built-in list keyed by protocol
+            }
         }
         if o.isEmpty { return nil }
         o.sortByKey()

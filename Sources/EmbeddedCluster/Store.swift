@@ -41,6 +41,9 @@ struct ClusterState: Sendable {
     var nextWatcher = 0
     /// Work for the simulated controllers, drained by `APIServer.runControllers()`.
     var pendingControllers = false
+    /// Service address allocation: 10.96.0.0/12 from .1 (the real default range), node ports from 30000.
+    var nextServiceIP = 1
+    var nextNodePort: Int64 = 30000
 
     static let historyLimit = 20_000
 

@@ -150,6 +150,39 @@ extension APIServer {
         }
     }
 
+    /// A Service's cluster IP and node ports: kept from the stored object, else allocated.
+    func assignServiceAddresses(_ o: inout ObjectValue, old: ObjectValue?, _ s: inout ClusterState) {
+        guard case .object(var spec)? = o["spec"] else { return }
+        let type = spec["type"]?.stringValue ?? "ClusterIP"
+        if type != "ExternalName" && spec["clusterIP"] == nil {
+            if let ip = old?["spec"]?["clusterIP"] {
+                spec["clusterIP"] = ip
+                spec["clusterIPs"] = old?["spec"]?["clusterIPs"]
+            } else {
+                let n = s.nextServiceIP
+                s.nextServiceIP += 1
+                let ip = "10.96.\(n / 256).\(n % 256)"
+                spec["clusterIP"] = .string(ip)
+                spec["clusterIPs"] = [.string(ip)]
+            }
+        }
+        if type == "NodePort" || type == "LoadBalancer", case .array(var ports)? = spec["ports"] {
+            let oldPorts = old?["spec"]?["ports"]?.arrayValue ?? []
+            for j in ports.indices {
+                guard case .object(var p) = ports[j], p["nodePort"] == nil else { continue }
+                if let kept = oldPorts.first(where: { $0["port"] == p["port"] })?["nodePort"] {
+                    p["nodePort"] = kept
+                } else {
+                    p["nodePort"] = .int(s.nextNodePort)
+                    s.nextNodePort += 1
+                }
+                ports[j] = .object(p)
+            }
+            spec["ports"] = .array(ports)
+        }
+        o["spec"] = .object(spec)
+    }
+
     // MARK: Create
 
     func create(_ r: APIRequest, _ t: ResourceType, _ ns: String?) throws -> APIResponse {
@@ -176,6 +209,7 @@ extension APIServer {
         }
         try checkNamespace(s, t, ns, name: name)
         for k in Self.systemMetadata { o["metadata"]?[k] = nil }
+        if t.kind == "Service" && t.group == "" { assignServiceAddresses(&o, old: nil, &s) }
         Admission.applyDefaults(&o, t)
         let causes = Admission.validate(o, t)
         if !causes.isEmpty { throw APIError.invalid(kind: t.kind, group: t.group, name: name, causes: causes) }
@@ -238,6 +272,7 @@ extension APIServer {
             for k in Self.systemMetadata { o["metadata"]?[k] = old["metadata"]?[k] }
             o["metadata"]?["name"] = old["metadata"]?["name"]
             o["metadata"]?["namespace"] = old["metadata"]?["namespace"]
+            if t.kind == "Service" && t.group == "" { assignServiceAddresses(&o, old: old, &s) }
             Admission.applyDefaults(&o, t)
             let causes = Admission.validate(o, t)
             if !causes.isEmpty { throw APIError.invalid(kind: t.kind, group: t.group, name: name, causes: causes) }

@@ -177,3 +177,53 @@ struct ServerBehaviourTests {
         }
     }
 }
+
+@Suite("Services and scale")
+struct ServiceAndScaleTests {
+    @Test func servicesGetAddressesThatApplyKeeps() async throws {
+        try await withCluster { cluster in
+            let port = cluster.port
+            func apply(_ selector: String) throws -> HTTPResult {
+                let body = "apiVersion: v1\nkind: Service\nmetadata:\n  name: lb\nspec:\n  type: LoadBalancer\n  selector: {app: \(selector)}\n  ports:\n  - port: 80\n"
+                return try RawHTTP.request(
+                    port: port, "PATCH", "/api/v1/namespaces/default/services/lb?fieldManager=test",
+                    headers: [("Content-Type", "application/apply-patch+yaml")], body: Array(body.utf8))
+            }
+            let first = try apply("a")
+            #expect(first.status == 201)
+            let spec = first.json["spec"]
+            #expect(spec?["clusterIP"] == "10.96.0.1")
+            #expect(spec?["ports"]?[0]?["nodePort"] == 30000)
+            #expect(spec?["ports"]?[0]?["protocol"] == "TCP")
+            #expect(spec?["externalTrafficPolicy"] == "Cluster")
+            // The port without protocol is the same list entry (key default TCP), addresses are kept.
+            let second = try apply("b")
+            #expect(second.status == 200)
+            #expect(second.json["spec"]?["ports"]?.arrayValue?.count == 1)
+            #expect(second.json["spec"]?["clusterIP"] == "10.96.0.1")
+            #expect(second.json["spec"]?["selector"] == ["app": "b"])
+            let fields = second.json["metadata"]?["managedFields"]?[0]?["fieldsV1"]?["f:spec"]?["f:ports"]
+            #expect(fields?[#"k:{"port":80,"protocol":"TCP"}"#] != nil)
+        }
+    }
+
+    @Test func scaleSubresource() async throws {
+        try await withCluster { cluster in
+            let port = cluster.port
+            let deployment = #"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":2,"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"busybox:1"}]}}}}"#
+            _ = try RawHTTP.request(port: port, "POST", "/apis/apps/v1/namespaces/default/deployments", headers: [("Content-Type", "application/json")], body: Array(deployment.utf8))
+            let scale = try RawHTTP.request(port: port, "GET", "/apis/apps/v1/namespaces/default/deployments/d/scale")
+            #expect(scale.json["kind"] == "Scale")
+            #expect(scale.json["spec"]?["replicas"] == 2)
+            #expect(scale.json["status"]?["selector"] == "a=b")
+            let patched = try RawHTTP.request(
+                port: port, "PATCH", "/apis/apps/v1/namespaces/default/deployments/d/scale",
+                headers: [("Content-Type", "application/merge-patch+json")], body: Array(#"{"spec":{"replicas":5}}"#.utf8))
+            #expect(patched.json["spec"]?["replicas"] == 5)
+            let after = try RawHTTP.request(port: port, "GET", "/apis/apps/v1/namespaces/default/deployments/d").json
+            #expect(after["spec"]?["replicas"] == 5)
+            #expect(after["metadata"]?["generation"] == 2)
+            #expect(after["metadata"]?["managedFields"]?.arrayValue?.contains { $0["subresource"] == "scale" } == true)
+        }
+    }
+}
