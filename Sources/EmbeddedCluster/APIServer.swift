@@ -289,7 +289,9 @@ final class APIServer: Sendable {
                     let e = WatchEvent(rv: 0, groupResource: t.groupResource, type: "ADDED", object: o)
                     if ClusterState.eventType(for: watcher, e) != nil { send("ADDED", o) }
                 }
-                if bookmarks && r.query["sendInitialEvents"] == "true" {
+                // 1.36 defaults a watch from "" or "0" with bookmarks into a watch-list request,
+                // which ends its initial events with this bookmark.
+                if bookmarks && r.query["sendInitialEvents"] != "false" {
                     let bm: Value = [
                         "kind": .string(t.kind), "apiVersion": .string(t.apiVersion),
                         "metadata": ["resourceVersion": .string(String(s.rv)), "annotations": ["k8s.io/initial-events-end": "true"]],

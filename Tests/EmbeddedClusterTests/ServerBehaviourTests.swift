@@ -227,3 +227,40 @@ struct ServiceAndScaleTests {
         }
     }
 }
+
+@Suite("Starting")
+struct StartingTests {
+    @Test func initialObjectsAndKubeconfig() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("embedded-initial-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: settings
+              namespace: team
+            data:
+              mode: fast
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata:
+              name: team
+            """.write(to: dir.appendingPathComponent("all.yaml"), atomically: true, encoding: .utf8)
+        let kubeconfig = dir.appendingPathComponent("kubeconfig").path
+        try await withCluster(.init(kubeconfigPath: kubeconfig, initialObjectsDirectory: dir.path)) { cluster in
+            let text = try String(contentsOfFile: kubeconfig, encoding: .utf8)
+            #expect(text.contains("server: \(cluster.url)"))
+            let cm = try RawHTTP.request(port: cluster.port, "GET", "/api/v1/namespaces/team/configmaps/settings")
+            #expect(cm.status == 200)
+            #expect(cm.json["data"]?["mode"] == "fast")
+        }
+        // A manifest the server rejects fails the start with its message.
+        try "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: missing\n".write(
+            to: dir.appendingPathComponent("all.yaml"), atomically: true, encoding: .utf8)
+        await #expect(throws: EmbeddedClusterError.self) {
+            _ = try await EmbeddedCluster.start(.init(initialObjectsDirectory: dir.path))
+        }
+    }
+}
