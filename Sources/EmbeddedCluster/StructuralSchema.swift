@@ -17,6 +17,33 @@ enum StructuralSchema {
         }
     }
 
+    /// Paths of fields the schema does not declare (`spec.foo`, `spec.ports[0].bar`).
+    static func unknownFields(_ object: ObjectValue, schema: Value) -> [String] {
+        var out: [String] = []
+        func walk(_ v: Value, _ s: Value, _ path: String) {
+            switch v {
+            case .object(let o):
+                if s["x-kubernetes-preserve-unknown-fields"] == true { return }
+                if let props = s["properties"]?.objectValue {
+                    for e in o.entries {
+                        let p = path.isEmpty ? e.key : "\(path).\(e.key)"
+                        if let child = props[e.key] { walk(e.value, child, p) } else { out.append(p) }
+                    }
+                } else if let a = s["additionalProperties"], case .object = a {
+                    for e in o.entries { walk(e.value, a, "\(path).\(e.key)") }
+                }
+            case .array(let items):
+                guard let itemSchema = s["items"] else { return }
+                for (i, item) in items.enumerated() { walk(item, itemSchema, "\(path)[\(i)]") }
+            default: break
+            }
+        }
+        for e in object.entries where !["apiVersion", "kind", "metadata"].contains(e.key) {
+            if let s = schema["properties"]?[e.key] { walk(e.value, s, e.key) } else if schema["x-kubernetes-preserve-unknown-fields"] != true { out.append(e.key) }
+        }
+        return out
+    }
+
     static func prune(_ value: Value, _ schema: Value) -> Value {
         switch value {
         case .object(var o):

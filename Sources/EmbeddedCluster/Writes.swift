@@ -183,6 +183,22 @@ extension APIServer {
         o["spec"] = .object(spec)
     }
 
+    /// Unknown fields of a custom resource, by the request's `fieldValidation`: Strict is a 400,
+    /// Warn (the default) one Warning header each, Ignore nothing. Built-in kinds have no schema here.
+    func fieldValidation(_ o: ObjectValue, _ t: ResourceType, _ r: APIRequest) throws -> [String] {
+        guard t.isCustom, let schema = t.schema else { return [] }
+        let unknown = StructuralSchema.unknownFields(o, schema: schema)
+        guard !unknown.isEmpty else { return [] }
+        switch r.query["fieldValidation"] {
+        case "Ignore": return []
+        case "Strict":
+            throw APIError.badRequest(
+                "\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): strict decoding error: "
+                    + unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", "))
+        default: return unknown.map { "unknown field \"\($0)\"" }
+        }
+    }
+
     // MARK: Create
 
     func create(_ r: APIRequest, _ t: ResourceType, _ ns: String?) throws -> APIResponse {
@@ -210,6 +226,7 @@ extension APIServer {
         try checkNamespace(s, t, ns, name: name)
         for k in Self.systemMetadata { o["metadata"]?[k] = nil }
         if t.kind == "Service" && t.group == "" { assignServiceAddresses(&o, old: nil, &s) }
+        let warnings = try fieldValidation(o, t, r)
         Admission.applyDefaults(&o, t)
         let causes = Admission.validate(o, t)
         if !causes.isEmpty { throw APIError.invalid(kind: t.kind, group: t.group, name: name, causes: causes) }
@@ -224,13 +241,13 @@ extension APIServer {
         o["metadata"]?["managedFields"] = fields
         if o["metadata"]?["managedFields"] == .array([]) { o["metadata"]?["managedFields"] = nil }
         if r.dryRun {
-            return ok(.object(Render.canonical(o, custom: t.isCustom)), r, code: 201)
+            return ok(.object(Render.canonical(o, custom: t.isCustom)), r, code: 201, warnings: warnings)
         }
         o["metadata"]?["resourceVersion"] = .string(String(s.nextRV()))
         o = Render.canonical(o, custom: t.isCustom)
         s.put(t, o, type: "ADDED", old: nil)
         afterWrite(&s, t, o)
-        return ok(.object(o), r, code: 201)
+        return ok(.object(o), r, code: 201, warnings: warnings)
     }
 
     // MARK: Update
@@ -262,6 +279,7 @@ extension APIServer {
         manager: String, subresource: String?, managedFields: Value?, dryRun: Bool? = nil
     ) throws -> APIResponse {
         var o = input
+        var warnings: [String] = []
         let name = old["metadata"]?["name"]?.stringValue ?? ""
         if subresource == "status" {
             var merged = old
@@ -273,6 +291,7 @@ extension APIServer {
             o["metadata"]?["name"] = old["metadata"]?["name"]
             o["metadata"]?["namespace"] = old["metadata"]?["namespace"]
             if t.kind == "Service" && t.group == "" { assignServiceAddresses(&o, old: old, &s) }
+            warnings = try fieldValidation(o, t, r)
             Admission.applyDefaults(&o, t)
             let causes = Admission.validate(o, t)
             if !causes.isEmpty { throw APIError.invalid(kind: t.kind, group: t.group, name: name, causes: causes) }
@@ -290,8 +309,8 @@ extension APIServer {
         a["metadata"]?["managedFields"] = nil
         b["metadata"]?["managedFields"] = nil
         let sameManagers = Self.sameManagers(old["metadata"]?["managedFields"], o["metadata"]?["managedFields"])
-        if a == b && sameManagers { return ok(.object(old), r) }
-        if dryRun ?? r.dryRun { return ok(.object(o), r) }
+        if a == b && sameManagers { return ok(.object(old), r, warnings: warnings) }
+        if dryRun ?? r.dryRun { return ok(.object(o), r, warnings: warnings) }
         if o["metadata"]?["deletionTimestamp"] != nil, (o["metadata"]?["finalizers"]?.arrayValue ?? []).isEmpty {
             // The last finalizer went: the object is deleted instead of updated.
             var gone = o
@@ -303,7 +322,7 @@ extension APIServer {
         o["metadata"]?["resourceVersion"] = .string(String(s.nextRV()))
         s.put(t, o, type: "MODIFIED", old: old)
         afterWrite(&s, t, o)
-        return ok(.object(o), r)
+        return ok(.object(o), r, warnings: warnings)
     }
 
     static func sameManagers(_ a: Value?, _ b: Value?) -> Bool {

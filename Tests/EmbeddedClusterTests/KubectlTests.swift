@@ -178,6 +178,15 @@ struct KubectlTests {
             #expect(wait.stdout.contains("deployment.apps/web condition met"))
             let ready = try k(cluster, "get", "deploy", "web", "-o", "jsonpath={.status.readyReplicas}/{.status.observedGeneration}")
             #expect(ready.stdout == "2/1")
+            // scale goes through the scale subresource; rollout status follows the new generation.
+            #expect(try k(cluster, "scale", "deploy", "web", "--replicas=3").status == 0)
+            let rollout = try k(cluster, "rollout", "status", "deploy/web", "--timeout=20s", timeout: 30)
+            #expect(rollout.status == 0, "\(rollout.stderr)")
+            #expect(rollout.stdout.contains(#"deployment "web" successfully rolled out"#))
+            let diff = try k(cluster, "diff", "--server-side", "-f", "-", stdin: Self.deployment)
+            #expect(diff.status == 1)
+            #expect(diff.stdout.contains("-  replicas: 3"))
+            #expect(diff.stdout.contains("+  replicas: 2"))
             let job = """
                 apiVersion: batch/v1
                 kind: Job
@@ -239,6 +248,14 @@ struct KubectlTests {
             #expect(applied.status == 0, "\(applied.stderr)")
             let fields = try k(cluster, "get", "wdg", "w1", "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[0].fieldsV1}")
             #expect(fields.stdout.contains(#"k:{\"name\":\"http\"}"#), "\(fields.stdout)")
+            // kubectl asks for strict field validation: an undeclared field is refused.
+            let unknown = try k(cluster, "create", "-f", "-", stdin: "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w2\nspec:\n  size: 1\n  colour: red\n")
+            #expect(unknown.status != 0)
+            #expect(unknown.stderr.contains(#"strict decoding error: unknown field "spec.colour""#), "\(unknown.stderr)")
+            let warned = try k(cluster, "create", "--validate=warn", "-f", "-", stdin: "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w2\nspec:\n  size: 1\n  colour: red\n")
+            #expect(warned.status == 0, "\(warned.stderr)")
+            #expect(warned.stderr.contains(#"unknown field "spec.colour""#), "\(warned.stderr)")
+            #expect(try k(cluster, "get", "widget", "w2", "-o", "jsonpath={.spec}").stdout == #"{"size":1}"#)
             #expect(try k(cluster, "delete", "crd", "widgets.example.com").status == 0)
             let gone = try k(cluster, "get", "widgets.example.com")
             #expect(gone.status != 0)
