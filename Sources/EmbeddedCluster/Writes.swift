@@ -199,6 +199,24 @@ extension APIServer {
         }
     }
 
+    /// The real decoder refuses fields of the wrong JSON type; here: metadata, spec and status
+    /// must be objects when present (everything else the server touches is read defensively).
+    func checkShape(_ o: ObjectValue, _ t: ResourceType) throws {
+        for field in ["metadata", "spec", "status"] {
+            guard let v = o[field] else { continue }
+            if case .object = v { continue }
+            if v.isNull && field != "metadata" { continue }
+            throw APIError.badRequest(
+                "\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): json: cannot unmarshal \(v.kindName) into Go struct field \(t.kind).\(field) of type object")
+        }
+        for field in ["labels", "annotations"] {
+            if let v = o["metadata"]?[field], !v.isNull, v.objectValue == nil {
+                throw APIError.badRequest(
+                    "\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): json: cannot unmarshal \(v.kindName) into Go struct field ObjectMeta.metadata.\(field) of type map[string]string")
+            }
+        }
+    }
+
     // MARK: Create
 
     func create(_ r: APIRequest, _ t: ResourceType, _ ns: String?) throws -> APIResponse {
@@ -214,6 +232,7 @@ extension APIServer {
     func createLocked(_ s: inout ClusterState, _ input: ObjectValue, _ t: ResourceType, _ r: APIRequest, managedFields: Value?)
         throws -> APIResponse
     {
+        try checkShape(input, t)
         var o = input
         if (o["metadata"]?["name"]?.stringValue ?? "").isEmpty, let g = o["metadata"]?["generateName"]?.stringValue, !g.isEmpty {
             o["metadata"]?["name"] = .string(g + Names.randomSuffix())
@@ -278,6 +297,7 @@ extension APIServer {
         _ s: inout ClusterState, _ t: ResourceType, old: ObjectValue, new input: ObjectValue, _ r: APIRequest,
         manager: String, subresource: String?, managedFields: Value?, dryRun: Bool? = nil
     ) throws -> APIResponse {
+        try checkShape(input, t)
         var o = input
         var warnings: [String] = []
         let name = old["metadata"]?["name"]?.stringValue ?? ""

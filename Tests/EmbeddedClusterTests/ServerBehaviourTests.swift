@@ -264,3 +264,49 @@ struct StartingTests {
         }
     }
 }
+
+@Suite("Bad input")
+struct BadInputTests {
+    @Test func malformedObjectsAndPatchesGetClientErrorsNotCrashes() async throws {
+        try await withCluster { cluster in
+            let port = cluster.port
+            let json = [("Content-Type", "application/json")]
+            let cm = "/api/v1/namespaces/default/configmaps"
+            _ = try RawHTTP.request(port: port, "POST", cm, headers: json, body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ok"}}"#.utf8))
+            let bodies = [
+                #"{"apiVersion":"v1","kind":"ConfigMap","metadata":"x"}"#,
+                #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","labels":"x"}}"#,
+                #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"status":7}"#,
+                #"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"a"}}"#,
+                #"[1,2]"#, "", "null", #"{"kind":"ConfigMap"}"#,
+            ]
+            for b in bodies {
+                let r = try RawHTTP.request(port: port, "POST", cm, headers: json, body: Array(b.utf8))
+                #expect((400..<500).contains(r.status), "\(b) -> \(r.status) \(r.text)")
+                #expect(r.json["kind"] == "Status")
+            }
+            let patches: [(String, String)] = [
+                ("application/merge-patch+json", #"{"metadata":"x"}"#),
+                ("application/merge-patch+json", #"{"metadata":{"labels":"x"}}"#),
+                ("application/strategic-merge-patch+json", #"{"metadata":{"labels":[1]}}"#),
+                ("application/json-patch+json", #"[{"op":"replace","path":"/metadata","value":3}]"#),
+                ("application/json-patch+json", #"[{"op":"add","path":"/nope/x","value":3}]"#),
+                ("application/json-patch+json", #"{"op":"add"}"#),
+                ("application/apply-patch+yaml", "metadata: [1"),
+                ("application/apply-patch+yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: 5\n"),
+            ]
+            for (type, body) in patches {
+                let r = try RawHTTP.request(port: port, "PATCH", cm + "/ok?fieldManager=t", headers: [("Content-Type", type)], body: Array(body.utf8))
+                #expect((400..<500).contains(r.status), "\(type) \(body) -> \(r.status) \(r.text)")
+            }
+            let unknownPath = try RawHTTP.request(port: port, "GET", "/apis/nope/v1/things")
+            #expect(unknownPath.status == 404)
+            let badSelector = try RawHTTP.request(port: port, "GET", cm + "?labelSelector=a%20in%20b")
+            #expect(badSelector.status == 400)
+            let badContinue = try RawHTTP.request(port: port, "GET", cm + "?limit=1&continue=%%%")
+            #expect(badContinue.status == 400)
+            // Still serving.
+            #expect(try RawHTTP.request(port: port, "GET", cm + "/ok").status == 200)
+        }
+    }
+}
