@@ -2,8 +2,8 @@ import Manifests
 
 /// A small OpenAPI v3 surface: the index and, per group-version, the paths with their query
 /// parameters (kubectl checks `fieldValidation` there) and one schema per kind carrying
-/// `x-kubernetes-group-version-kind` (custom resources get their CRD schema). Full built-in
-/// schemas are not served, so `kubectl explain` shows no field documentation.
+/// `x-kubernetes-group-version-kind`: the real server's schemas (without descriptions) for the
+/// core and apps kinds, the CRD schema for custom resources, a bare object for the rest.
 enum OpenAPI {
     static func gvPath(_ group: String, _ version: String) -> String {
         group.isEmpty ? "api/\(version)" : "apis/\(group)/\(version)"
@@ -51,7 +51,7 @@ enum OpenAPI {
         }
         for t in registry.types(group: group, version: version) {
             let name = schemaName(t)
-            var schema: ObjectValue = t.schema?.objectValue ?? ["type": "object"]
+            var schema: ObjectValue = t.schema?.objectValue ?? BuiltinSchemaIndex.schema(for: t)?.objectValue ?? ["type": "object"]
             schema["x-kubernetes-group-version-kind"] = [["group": .string(t.group), "kind": .string(t.kind), "version": .string(t.version)]]
             schemas[name] = .object(schema)
             let base = "/" + gvPath(group, version) + (t.namespaced ? "/namespaces/{namespace}/" : "/") + t.resource
@@ -60,6 +60,10 @@ enum OpenAPI {
             let op: Value = ["parameters": .array(queryParams), "responses": response, "x-kubernetes-group-version-kind": ["group": .string(t.group), "kind": .string(t.kind), "version": .string(t.version)]]
             paths[base] = ["get": op, "post": op]
             paths[base + "/{name}"] = ["get": op, "put": op, "patch": op, "delete": op]
+        }
+        if group.isEmpty || group == "apps" {
+            // The referenced component schemas of the real server's core and apps documents.
+            for e in BuiltinSchemaIndex.schemas.entries where schemas[e.key] == nil { schemas[e.key] = e.value }
         }
         return ["openapi": "3.0.0", "info": ["title": "Kubernetes", "version": "v1.36.2"], "paths": .object(paths), "components": ["schemas": .object(schemas)]]
     }

@@ -17,30 +17,50 @@ enum StructuralSchema {
         }
     }
 
-    /// Paths of fields the schema does not declare (`spec.foo`, `spec.ports[0].bar`).
-    static func unknownFields(_ object: ObjectValue, schema: Value) -> [String] {
+    /// Paths of fields the schema does not declare (`spec.foo`, `spec.ports[0].bar`); with
+    /// `remove`, they are also dropped from the object. `resolve` follows `$ref`s (built-ins).
+    static func unknownFields(
+        _ object: inout ObjectValue, schema: Value, remove: Bool, resolve: (Value) -> Value = { $0 }
+    ) -> [String] {
         var out: [String] = []
-        func walk(_ v: Value, _ s: Value, _ path: String) {
+        func walk(_ v: inout Value, _ schema: Value, _ path: String) {
+            let s = resolve(schema)
             switch v {
-            case .object(let o):
+            case .object(var o):
                 if s["x-kubernetes-preserve-unknown-fields"] == true { return }
                 if let props = s["properties"]?.objectValue {
                     for e in o.entries {
                         let p = path.isEmpty ? e.key : "\(path).\(e.key)"
-                        if let child = props[e.key] { walk(e.value, child, p) } else { out.append(p) }
+                        if path.isEmpty && ["apiVersion", "kind", "metadata"].contains(e.key) && props[e.key] == nil {
+                            continue  // CRD schemas need not declare the object's envelope
+                        }
+                        if let child = props[e.key] {
+                            var sub = e.value
+                            walk(&sub, child, p)
+                            if remove { o[e.key] = sub }
+                        } else {
+                            out.append(p)
+                            if remove { o[e.key] = nil }
+                        }
                     }
                 } else if let a = s["additionalProperties"], case .object = a {
-                    for e in o.entries { walk(e.value, a, "\(path).\(e.key)") }
+                    for e in o.entries {
+                        var sub = e.value
+                        walk(&sub, a, "\(path).\(e.key)")
+                        if remove { o[e.key] = sub }
+                    }
                 }
-            case .array(let items):
+                v = .object(o)
+            case .array(var items):
                 guard let itemSchema = s["items"] else { return }
-                for (i, item) in items.enumerated() { walk(item, itemSchema, "\(path)[\(i)]") }
+                for i in items.indices { walk(&items[i], itemSchema, "\(path)[\(i)]") }
+                v = .array(items)
             default: break
             }
         }
-        for e in object.entries where !["apiVersion", "kind", "metadata"].contains(e.key) {
-            if let s = schema["properties"]?[e.key] { walk(e.value, s, e.key) } else if schema["x-kubernetes-preserve-unknown-fields"] != true { out.append(e.key) }
-        }
+        var whole = Value.object(object)
+        walk(&whole, schema, "")
+        if remove, case .object(let o) = whole { object = o }
         return out
     }
 

@@ -183,11 +183,20 @@ extension APIServer {
         o["spec"] = .object(spec)
     }
 
-    /// Unknown fields of a custom resource, by the request's `fieldValidation`: Strict is a 400,
-    /// Warn (the default) one Warning header each, Ignore nothing. Built-in kinds have no schema here.
-    func fieldValidation(_ o: ObjectValue, _ t: ResourceType, _ r: APIRequest) throws -> [String] {
-        guard t.isCustom, let schema = t.schema else { return [] }
-        let unknown = StructuralSchema.unknownFields(o, schema: schema)
+    /// Unknown fields, by the request's `fieldValidation`: Strict is a 400, Warn (the default) one
+    /// Warning header each, Ignore nothing; they are dropped from the object in every case.
+    /// Custom resources use their CRD schema, core and apps kinds the real server's schemas;
+    /// other built-in kinds are not checked.
+    func fieldValidation(_ o: inout ObjectValue, _ t: ResourceType, _ r: APIRequest) throws -> [String] {
+        let unknown: [String]
+        if t.isCustom, let schema = t.schema {
+            var copy = o
+            unknown = StructuralSchema.unknownFields(&copy, schema: schema, remove: false)
+        } else if let schema = BuiltinSchemaIndex.schema(for: t) {
+            unknown = StructuralSchema.unknownFields(&o, schema: schema, remove: true, resolve: BuiltinSchemaIndex.resolve)
+        } else {
+            return []
+        }
         guard !unknown.isEmpty else { return [] }
         switch r.query["fieldValidation"] {
         case "Ignore": return []
@@ -245,7 +254,7 @@ extension APIServer {
         try checkNamespace(s, t, ns, name: name)
         for k in Self.systemMetadata { o["metadata"]?[k] = nil }
         if t.kind == "Service" && t.group == "" { assignServiceAddresses(&o, old: nil, &s) }
-        let warnings = try fieldValidation(o, t, r)
+        let warnings = try fieldValidation(&o, t, r)
         Admission.applyDefaults(&o, t)
         let causes = Admission.validate(o, t)
         if !causes.isEmpty { throw APIError.invalid(kind: t.kind, group: t.group, name: name, causes: causes) }
@@ -311,7 +320,7 @@ extension APIServer {
             o["metadata"]?["name"] = old["metadata"]?["name"]
             o["metadata"]?["namespace"] = old["metadata"]?["namespace"]
             if t.kind == "Service" && t.group == "" { assignServiceAddresses(&o, old: old, &s) }
-            warnings = try fieldValidation(o, t, r)
+            warnings = try fieldValidation(&o, t, r)
             Admission.applyDefaults(&o, t)
             let causes = Admission.validate(o, t)
             if !causes.isEmpty { throw APIError.invalid(kind: t.kind, group: t.group, name: name, causes: causes) }
@@ -422,6 +431,13 @@ extension APIServer {
             throw APIError.badRequest("the name of the object (\(n)) does not match the name on the URL (\(name))")
         }
         config["metadata"]?["name"] = .string(name)
+        try checkShape(config, t)
+        _ = try fieldValidation(&config, t, r)
+        if t.isCustom, let schema = t.schema {
+            var copy = config
+            _ = StructuralSchema.unknownFields(&copy, schema: schema, remove: true)
+            config = copy
+        }
         let force = r.query["force"] == "true"
         let shape = shape(t)
         let appliedPart = managedPart(config, t, subresource: subresource)

@@ -118,6 +118,18 @@ struct FixtureReplayTests {
         try await withCluster { cluster in
             try replay("00-setup/01-create-namespace", cluster.port)
             try replaySame("03-invalid/01-deployment-missing-selector-422-invalid", cluster.port)
+            // Unknown fields: Strict is a 400 naming each, Warn (and the default) one Warning header
+            // each and the object stored without them.
+            try replaySame("03-invalid/02-unknown-field-strict-400-badrequest", cluster.port)
+            for folder in ["03-invalid/03-unknown-field-warn-201-warning", "03-invalid/04-unknown-field-no-fieldvalidation-dryrun-201"] {
+                let exchange = try Exchange(folder)
+                let result = try replay(folder, cluster.port)
+                #expect(result.headerValues("Warning") == exchange.responseHeaders.filter { $0.0 == "Warning" }.map(\.1))
+                var ours = normalized(result.json), theirs = normalized(exchange.responseBody ?? .null)
+                ours["metadata"]?["managedFields"] = nil
+                theirs["metadata"]?["managedFields"] = nil
+                #expect(ours == theirs, "\(folder)")
+            }
             // Undecodable bodies are 400, unknown patch types 415.
             let bad = try RawHTTP.request(
                 port: cluster.port, "POST", "/api/v1/namespaces/fixtures/configmaps", headers: [("Content-Type", "application/json")],
