@@ -3,6 +3,7 @@ import Manifests
 /// The built-in kinds' OpenAPI schemas (core and apps, from the real server's documents).
 enum BuiltinSchemaIndex {
     static let schemas: ObjectValue = (try? Value(json: Array(BuiltinSchemas.json.utf8)))?.objectValue ?? ObjectValue()
+    static let byName: [String: Value] = Dictionary(schemas.entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
 
     /// "group/version/Kind" to the schema of that kind.
     static let byKind: [String: Value] = {
@@ -22,10 +23,10 @@ enum BuiltinSchemaIndex {
     static func resolve(_ s: Value) -> Value {
         var s = s
         for _ in 0..<8 {
-            if let ref = s["$ref"]?.stringValue, let target = schemas[String(ref.split(separator: "/").last ?? "")] {
+            if let ref = s["$ref"]?.stringValue, let target = byName[String(ref.split(separator: "/").last ?? "")] {
                 s = target
             } else if let all = s["allOf"]?.arrayValue, all.count == 1, let ref = all[0]["$ref"]?.stringValue,
-                let target = schemas[String(ref.split(separator: "/").last ?? "")]
+                let target = byName[String(ref.split(separator: "/").last ?? "")]
             {
                 s = target
             } else {
