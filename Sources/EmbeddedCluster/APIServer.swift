@@ -49,7 +49,10 @@ final class APIServer: Sendable {
     let options: EmbeddedCluster.Options
     let schedule: @Sendable (Double, @escaping @Sendable () -> Void) -> Void
 
-    init(options: EmbeddedCluster.Options, schedule: @escaping @Sendable (Double, @escaping @Sendable () -> Void) -> Void) {
+    init(
+        options: EmbeddedCluster.Options,
+        schedule: @escaping @Sendable (Double, @escaping @Sendable () -> Void) -> Void
+    ) {
         self.options = options
         self.schedule = schedule
         state.withLock { s in
@@ -93,19 +96,27 @@ final class APIServer: Sendable {
             let value = try? Protobuf.decode(r.body), let json = try? value.jsonBytes()
         {
             r.body = json
-            r.headers = r.headers.filter { $0.0.lowercased() != "content-type" } + [("Content-Type", "application/json")]
+            r.headers =
+                r.headers.filter { $0.0.lowercased() != "content-type" } + [("Content-Type", "application/json")]
         }
         if !r.body.isEmpty, let ct = r.header("content-type"), ct.contains("protobuf") || ct.contains("cbor") {
             throw APIError(
-                code: 415, reason: "UnsupportedMediaType",
-                message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
-                details: nil)
+                code: 415,
+                reason: "UnsupportedMediaType",
+                message:
+                    "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
+                details: nil
+            )
         }
         let parts = r.path.split(separator: "/").map(String.init)
         switch parts.first {
         case "version" where parts.count == 1: return ok(Discovery.version, r)
         case "healthz", "readyz", "livez":
-            return .full(status: 200, headers: [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")], body: Array("ok".utf8))
+            return .full(
+                status: 200,
+                headers: [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")],
+                body: Array("ok".utf8)
+            )
         case "openapi": return try OpenAPI.serve(parts, r, registry: state.withLock { $0.registry })
         case "api":
             if parts.count == 1 { return discovery(r, legacy: true) }
@@ -133,13 +144,21 @@ final class APIServer: Sendable {
             let body = Render.json(doc, pretty: r.pretty)
             let etag = "\"" + SHA256.hex(SHA256.hash(body)) + "\""
             if r.header("if-none-match") == etag {
-                return .full(status: 304, headers: [("Cache-Control", "public"), ("Etag", etag), ("Vary", "Accept")], body: [])
+                return .full(
+                    status: 304,
+                    headers: [("Cache-Control", "public"), ("Etag", etag), ("Vary", "Accept")],
+                    body: []
+                )
             }
-            return .full(status: 200, headers: [
-                ("Cache-Control", "public"),
-                ("Content-Type", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"),
-                ("Etag", etag), ("Vary", "Accept"),
-            ], body: body)
+            return .full(
+                status: 200,
+                headers: [
+                    ("Cache-Control", "public"),
+                    ("Content-Type", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"),
+                    ("Etag", etag), ("Vary", "Accept"),
+                ],
+                body: body
+            )
         }
         return ok(legacy ? Discovery.apiVersions(r.header("host") ?? "127.0.0.1") : Discovery.groupList(registry), r)
     }
@@ -150,11 +169,15 @@ final class APIServer: Sendable {
         let registry = state.withLock { $0.registry }
         var rest = rest
         var namespace: String? = nil
-        if rest.count >= 3, rest[0] == "namespaces", let t = registry.type(group: group, version: version, resource: rest[2]), t.namespaced {
+        if rest.count >= 3, rest[0] == "namespaces",
+            let t = registry.type(group: group, version: version, resource: rest[2]), t.namespaced
+        {
             namespace = rest[1]
             rest.removeFirst(2)
         }
-        guard let t = registry.type(group: group, version: version, resource: rest[0]) else { throw APIError.pageNotFound() }
+        guard let t = registry.type(group: group, version: version, resource: rest[0]) else {
+            throw APIError.pageNotFound()
+        }
         if t.namespaced && namespace == nil && rest.count > 1 { throw APIError.pageNotFound() }
         let name = rest.count > 1 ? rest[1] : nil
         let sub = rest.count > 2 ? rest[2] : nil
@@ -165,7 +188,14 @@ final class APIServer: Sendable {
         switch (r.method, name) {
         case ("GET", nil):
             if let w = r.query["watch"], w == "1" || w == "true" {
-                return .watch(WatchPlan(request: r, type: t, namespace: namespace, timeout: r.query["timeoutSeconds"].flatMap(Int.init)))
+                return .watch(
+                    WatchPlan(
+                        request: r,
+                        type: t,
+                        namespace: namespace,
+                        timeout: r.query["timeoutSeconds"].flatMap(Int.init)
+                    )
+                )
             }
             return try list(r, t, namespace)
         case ("GET", let name?): return try get(r, t, namespace, name, subresource: sub)
@@ -180,7 +210,13 @@ final class APIServer: Sendable {
 
     // MARK: Reads
 
-    private func get(_ r: APIRequest, _ t: ResourceType, _ ns: String?, _ name: String, subresource: String?) throws -> APIResponse {
+    private func get(
+        _ r: APIRequest,
+        _ t: ResourceType,
+        _ ns: String?,
+        _ name: String,
+        subresource: String?
+    ) throws -> APIResponse {
         guard let o = state.withLock({ $0.get(t, ns, name) }) else { throw APIError.notFound(t, name) }
         if subresource != nil && r.method != "GET" { throw APIError.methodNotAllowed() }
         if r.wantsTable { return ok(Render.table([o], t, rv: nil), r) }
@@ -193,7 +229,9 @@ final class APIServer: Sendable {
         let limit = r.query["limit"].flatMap(Int.init) ?? 0
         var start: String? = nil
         if let c = r.query["continue"], !c.isEmpty {
-            guard let bytes = Base64.urlDecode(c), let token = try? Value(json: bytes), let s = token["start"]?.stringValue else {
+            guard let bytes = Base64.urlDecode(c), let token = try? Value(json: bytes),
+                let s = token["start"]?.stringValue
+            else {
                 throw APIError.badRequest("continue key is not valid: illegal base64 data at input byte 0")
             }
             start = s
@@ -203,7 +241,8 @@ final class APIServer: Sendable {
             let store = s.objects[t.groupResource] ?? [:]
             var lo = 0
             if let start {
-                var a = 0, b = keys.count
+                var a = 0
+                var b = keys.count
                 while a < b {
                     let m = (a + b) / 2
                     if keys[m] < start { a = m + 1 } else { b = m }
@@ -211,7 +250,8 @@ final class APIServer: Sendable {
                 lo = a
             } else if let ns {
                 let prefix = ns + "/"
-                var a = 0, b = keys.count
+                var a = 0
+                var b = keys.count
                 while a < b {
                     let m = (a + b) / 2
                     if keys[m] < prefix { a = m + 1 } else { b = m }
@@ -239,7 +279,13 @@ final class APIServer: Sendable {
                 var more = 0
                 var j = i
                 while j < keys.count, prefix == nil || keys[j].hasPrefix(prefix!) {
-                    if !filtered { more += 1 } else if let o = store[keys[j]], labels.matches(o["metadata"]?["labels"]?.objectValue) && fields.matches(o) { more += 1 }
+                    if !filtered {
+                        more += 1
+                    } else if let o = store[keys[j]],
+                        labels.matches(o["metadata"]?["labels"]?.objectValue) && fields.matches(o)
+                    {
+                        more += 1
+                    }
                     j += 1
                 }
                 if more > 0 {
@@ -276,7 +322,14 @@ final class APIServer: Sendable {
         let rvText = r.query["resourceVersion"] ?? ""
         let bookmarks = r.query["allowWatchBookmarks"] == "true"
         let initialEvents = r.query["sendInitialEvents"] == "true" || rvText.isEmpty || rvText == "0"
-        let watcher = Watcher(type: t, namespace: plan.namespace, labels: labels, fields: fields, asTable: r.wantsTable, sink: sink)
+        let watcher = Watcher(
+            type: t,
+            namespace: plan.namespace,
+            labels: labels,
+            fields: fields,
+            asTable: r.wantsTable,
+            sink: sink
+        )
         return state.withLock { s -> Int? in
             func send(_ type: String, _ o: ObjectValue) {
                 let object: Value = watcher.asTable ? Render.table([o], t, rv: nil) : .object(o)
@@ -294,7 +347,10 @@ final class APIServer: Sendable {
                 if bookmarks && r.query["sendInitialEvents"] != "false" {
                     let bm: Value = [
                         "kind": .string(t.kind), "apiVersion": .string(t.apiVersion),
-                        "metadata": ["resourceVersion": .string(String(s.rv)), "annotations": ["k8s.io/initial-events-end": "true"]],
+                        "metadata": [
+                            "resourceVersion": .string(String(s.rv)),
+                            "annotations": ["k8s.io/initial-events-end": "true"],
+                        ],
                     ]
                     sink.send(Render.watchEvent("BOOKMARK", bm, t))
                 }
@@ -306,12 +362,18 @@ final class APIServer: Sendable {
                     return nil
                 }
                 if from < s.oldestRV - 1 {
-                    let e = APIError(code: 410, reason: "Expired", message: "too old resource version: \(from) (\(s.oldestRV - 1))", details: nil)
+                    let e = APIError(
+                        code: 410,
+                        reason: "Expired",
+                        message: "too old resource version: \(from) (\(s.oldestRV - 1))",
+                        details: nil
+                    )
                     sink.send(Render.watchEvent("ERROR", e.status, t))
                     sink.close()
                     return nil
                 }
-                for i in s.historyStart..<s.history.count where s.history[i].rv > from && s.history[i].groupResource == t.groupResource {
+                for i in s.historyStart..<s.history.count
+                where s.history[i].rv > from && s.history[i].groupResource == t.groupResource {
                     let e = s.history[i]
                     if let type = ClusterState.eventType(for: watcher, e) { send(type, e.object) }
                 }
@@ -330,7 +392,10 @@ final class APIServer: Sendable {
     func bookmark(_ id: Int) {
         state.withLock { s in
             guard let w = s.watchers[id] else { return }
-            let bm: Value = ["kind": .string(w.type.kind), "apiVersion": .string(w.type.apiVersion), "metadata": ["resourceVersion": .string(String(s.rv))]]
+            let bm: Value = [
+                "kind": .string(w.type.kind), "apiVersion": .string(w.type.apiVersion),
+                "metadata": ["resourceVersion": .string(String(s.rv))],
+            ]
             w.sink.send(Render.watchEvent("BOOKMARK", bm, w.type))
         }
     }

@@ -3,14 +3,18 @@ import Manifests
 /// The built-in kinds' OpenAPI schemas (core and apps, from the real server's documents).
 enum BuiltinSchemaIndex {
     static let schemas: ObjectValue = (try? Value(json: Array(BuiltinSchemas.json.utf8)))?.objectValue ?? ObjectValue()
-    static let byName: [String: Value] = Dictionary(schemas.entries.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
+    static let byName: [String: Value] = Dictionary(
+        schemas.entries.map { ($0.key, $0.value) },
+        uniquingKeysWith: { a, _ in a }
+    )
 
     /// "group/version/Kind" to the schema of that kind.
     static let byKind: [String: Value] = {
         var map: [String: Value] = [:]
         for e in schemas.entries {
             for gvk in e.value["x-kubernetes-group-version-kind"]?.arrayValue ?? [] {
-                let key = "\(gvk["group"]?.stringValue ?? "")/\(gvk["version"]?.stringValue ?? "")/\(gvk["kind"]?.stringValue ?? "")"
+                let key =
+                    "\(gvk["group"]?.stringValue ?? "")/\(gvk["version"]?.stringValue ?? "")/\(gvk["kind"]?.stringValue ?? "")"
                 map[key] = e.value
             }
         }

@@ -14,7 +14,10 @@ enum Admission {
                 guard case .object(var c) = containers[i] else { continue }
                 if case .array(var ports)? = c["ports"] {
                     for j in ports.indices {
-                        if case .object(var p) = ports[j] { setDefault(&p, "protocol", "TCP"); ports[j] = .object(p) }
+                        if case .object(var p) = ports[j] {
+                            setDefault(&p, "protocol", "TCP")
+                            ports[j] = .object(p)
+                        }
                     }
                     c["ports"] = .array(ports)
                 }
@@ -84,7 +87,11 @@ enum Admission {
         case ("apps", "DaemonSet"):
             guard var s = spec else { break }
             defaultTemplate(&s)
-            setDefault(&s, "updateStrategy", ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 1, "maxSurge": 0]])
+            setDefault(
+                &s,
+                "updateStrategy",
+                ["type": "RollingUpdate", "rollingUpdate": ["maxUnavailable": 1, "maxSurge": 0]]
+            )
             setDefault(&s, "revisionHistoryLimit", 10)
             spec = s
         case ("apps", "ReplicaSet"):
@@ -181,7 +188,10 @@ enum Admission {
             causes.append(("metadata.name", "FieldValueRequired", "Required value: name or generateName is required"))
         }
         for problem in kube.validationErrors() {
-            guard let field = problem.field, field.hasPrefix("/metadata/labels") || field.hasPrefix("/metadata/annotations") || field == "/metadata/name" else { continue }
+            guard let field = problem.field,
+                field.hasPrefix("/metadata/labels") || field.hasPrefix("/metadata/annotations")
+                    || field == "/metadata/name"
+            else { continue }
             if field == "/metadata/name" && (kube.name ?? "").isEmpty { continue }
             let path = field.dropFirst().replacingOccurrences(of: "/", with: ".")
             causes.append((String(path), "FieldValueInvalid", "Invalid value: \(problem.message)"))
@@ -202,18 +212,22 @@ enum Admission {
                 if let ml = selector["matchLabels"]?.objectValue {
                     let l = labels?.objectValue ?? ObjectValue()
                     if !ml.entries.allSatisfy({ l[$0.key] == $0.value }) {
-                        causes.append((
-                            "spec.template.metadata.labels", "FieldValueInvalid",
-                            "Invalid value: \(labels.map { (try? $0.jsonString()) ?? "" } ?? "null"): `selector` does not match template `labels`"
-                        ))
+                        causes.append(
+                            (
+                                "spec.template.metadata.labels", "FieldValueInvalid",
+                                "Invalid value: \(labels.map { (try? $0.jsonString()) ?? "" } ?? "null"): `selector` does not match template `labels`"
+                            )
+                        )
                     }
                 }
             } else {
                 causes.append(("spec.selector", "FieldValueRequired", "Required value"))
-                causes.append((
-                    "spec.template.metadata.labels", "FieldValueInvalid",
-                    "Invalid value: \(labels.map { (try? $0.jsonString()) ?? "" } ?? "null"): `selector` does not match template `labels`"
-                ))
+                causes.append(
+                    (
+                        "spec.template.metadata.labels", "FieldValueInvalid",
+                        "Invalid value: \(labels.map { (try? $0.jsonString()) ?? "" } ?? "null"): `selector` does not match template `labels`"
+                    )
+                )
             }
             if case .array(let cs)? = spec["template"]?["spec"]?["containers"], cs.isEmpty {
                 causes.append(("spec.template.spec.containers", "FieldValueRequired", "Required value"))

@@ -34,15 +34,21 @@ extension APIServer {
             guard let old = s.get(t, ns, name) else { throw APIError.notFound(t, name) }
             if let uid = options.uid, uid != old["metadata"]?["uid"]?.stringValue {
                 throw APIError(
-                    code: 409, reason: "Conflict",
-                    message: "Operation cannot be fulfilled on \(t.groupResource) \"\(name)\": Precondition failed: UID in precondition: \(uid), UID in object meta: \(old["metadata"]?["uid"]?.stringValue ?? "")",
-                    details: APIError.details(t, name: name))
+                    code: 409,
+                    reason: "Conflict",
+                    message:
+                        "Operation cannot be fulfilled on \(t.groupResource) \"\(name)\": Precondition failed: UID in precondition: \(uid), UID in object meta: \(old["metadata"]?["uid"]?.stringValue ?? "")",
+                    details: APIError.details(t, name: name)
+                )
             }
             if let rv = options.resourceVersion, rv != old["metadata"]?["resourceVersion"]?.stringValue {
                 throw APIError(
-                    code: 409, reason: "Conflict",
-                    message: "Operation cannot be fulfilled on \(t.groupResource) \"\(name)\": Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(old["metadata"]?["resourceVersion"]?.stringValue ?? "")",
-                    details: APIError.details(t, name: name))
+                    code: 409,
+                    reason: "Conflict",
+                    message:
+                        "Operation cannot be fulfilled on \(t.groupResource) \"\(name)\": Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(old["metadata"]?["resourceVersion"]?.stringValue ?? "")",
+                    details: APIError.details(t, name: name)
+                )
             }
             let (code, body) = deleteLocked(&s, t, old, options)
             return ok(body, r, code: code)
@@ -51,7 +57,12 @@ extension APIServer {
 
     /// Deletes one object: at once, or by marking it with a deletionTimestamp when finalizers
     /// (or the namespace, CRD and foreground controllers) must finish first.
-    func deleteLocked(_ s: inout ClusterState, _ t: ResourceType, _ old: ObjectValue, _ options: DeleteOptions) -> (Int, Value) {
+    func deleteLocked(
+        _ s: inout ClusterState,
+        _ t: ResourceType,
+        _ old: ObjectValue,
+        _ options: DeleteOptions
+    ) -> (Int, Value) {
         let name = old["metadata"]?["name"]?.stringValue ?? ""
         if old["metadata"]?["deletionTimestamp"] != nil {
             return (options.orphanDependents == false ? 202 : 200, .object(old))
@@ -59,7 +70,9 @@ extension APIServer {
         var finalizers = old["metadata"]?["finalizers"]?.arrayValue ?? []
         let isNamespace = t.group == "" && t.resource == "namespaces"
         let isCRD = t.kind == "CustomResourceDefinition"
-        if options.propagation == "Foreground" && !finalizers.contains("foregroundDeletion") { finalizers.append("foregroundDeletion") }
+        if options.propagation == "Foreground" && !finalizers.contains("foregroundDeletion") {
+            finalizers.append("foregroundDeletion")
+        }
         if options.propagation == "Orphan" && !options.dryRun { orphanDependents(&s, old) }
         if isCRD && !finalizers.contains("customresourcecleanup.apiextensions.k8s.io") {
             finalizers.append("customresourcecleanup.apiextensions.k8s.io")
@@ -72,7 +85,11 @@ extension APIServer {
             if isNamespace { o["status"]?["phase"] = "Terminating" }
             if isCRD {
                 var conds = o["status"]?["conditions"]?.arrayValue ?? []
-                conds.append(["type": "Terminating", "status": "True", "lastTransitionTime": .string(Clock.now()), "reason": "InstanceDeletionPending", "message": "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon"])
+                conds.append([
+                    "type": "Terminating", "status": "True", "lastTransitionTime": .string(Clock.now()),
+                    "reason": "InstanceDeletionPending",
+                    "message": "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon",
+                ])
                 o["status"]?["conditions"] = .array(conds)
             }
             o = Render.canonical(o, custom: t.isCustom)
@@ -80,15 +97,22 @@ extension APIServer {
             o["metadata"]?["resourceVersion"] = .string(String(s.nextRV()))
             s.put(t, o, type: "MODIFIED", old: old)
             requestControllers(&s)
-            return (options.orphanDependents == false && !old.isEmpty && !(old["metadata"]?["finalizers"]?.arrayValue ?? []).isEmpty ? 202 : 200, .object(o))
+            return (
+                options.orphanDependents == false && !old.isEmpty
+                    && !(old["metadata"]?["finalizers"]?.arrayValue ?? []).isEmpty ? 202 : 200, .object(o)
+            )
         }
-        let status: Value = .object({
-            var d: ObjectValue = ["name": .string(name)]
-            if !t.group.isEmpty { d["group"] = .string(t.group) }
-            d["kind"] = .string(t.resource)
-            d["uid"] = old["metadata"]?["uid"] ?? ""
-            return ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "details": .object(d)]
-        }())
+        let status: Value = .object(
+            {
+                var d: ObjectValue = ["name": .string(name)]
+                if !t.group.isEmpty { d["group"] = .string(t.group) }
+                d["kind"] = .string(t.resource)
+                d["uid"] = old["metadata"]?["uid"] ?? ""
+                return [
+                    "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "details": .object(d),
+                ]
+            }()
+        )
         if options.dryRun { return (200, status) }
         var gone = old
         gone["metadata"]?["resourceVersion"] = .string(String(s.nextRV()))
@@ -115,7 +139,13 @@ extension APIServer {
                 item["apiVersion"] = nil
                 deleted.append(.object(item))
             }
-            return ok(["kind": .string(t.listKind), "apiVersion": .string(t.apiVersion), "metadata": ["resourceVersion": .string(String(s.rv))], "items": .array(deleted)], r)
+            return ok(
+                [
+                    "kind": .string(t.listKind), "apiVersion": .string(t.apiVersion),
+                    "metadata": ["resourceVersion": .string(String(s.rv))], "items": .array(deleted),
+                ],
+                r
+            )
         }
     }
 
@@ -123,7 +153,9 @@ extension APIServer {
         guard let uid = owner["metadata"]?["uid"]?.stringValue else { return }
         for t in s.registry.all {
             for (_, o) in s.objects[t.groupResource] ?? [:] {
-                guard case .array(let refs)? = o["metadata"]?["ownerReferences"], refs.contains(where: { $0["uid"]?.stringValue == uid }) else { continue }
+                guard case .array(let refs)? = o["metadata"]?["ownerReferences"],
+                    refs.contains(where: { $0["uid"]?.stringValue == uid })
+                else { continue }
                 var n = o
                 let left = refs.filter { $0["uid"]?.stringValue != uid }
                 n["metadata"]?["ownerReferences"] = left.isEmpty ? nil : .array(left)
@@ -139,18 +171,24 @@ extension APIServer {
         if t.kind == "CustomResourceDefinition" && t.group == "apiextensions.k8s.io" {
             establish(&s, o)
         }
-        if options.simulateWorkloads && !t.isCustom && ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"].contains(t.kind) {
+        if options.simulateWorkloads && !t.isCustom
+            && ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"].contains(t.kind)
+        {
             let ns = o["metadata"]?["namespace"]?.stringValue
             let name = o["metadata"]?["name"]?.stringValue ?? ""
             let generation = o["metadata"]?["generation"]?.intValue ?? 0
-            if o["status"]?["observedGeneration"]?.intValue != generation || t.kind == "Job" && o["status"]?["conditions"] == nil {
+            if o["status"]?["observedGeneration"]?.intValue != generation
+                || t.kind == "Job" && o["status"]?["conditions"] == nil
+            {
                 schedule(options.simulationDelay) { [self] in self.simulate(t, ns, name) }
             }
         }
     }
 
     func afterDelete(_ s: inout ClusterState, _ t: ResourceType, _ o: ObjectValue) {
-        if t.kind == "CustomResourceDefinition" && t.group == "apiextensions.k8s.io", let name = o["metadata"]?["name"]?.stringValue {
+        if t.kind == "CustomResourceDefinition" && t.group == "apiextensions.k8s.io",
+            let name = o["metadata"]?["name"]?.stringValue
+        {
             for ct in s.registry.all where ct.isCustom && "\(ct.resource).\(ct.group)" == name {
                 s.objects[ct.groupResource] = nil
                 s.sorted[ct.groupResource] = nil
@@ -205,7 +243,9 @@ extension APIServer {
                         } else {
                             for dt in s.registry.all {
                                 for (_, d) in s.objects[dt.groupResource] ?? [:]
-                                where (d["metadata"]?["ownerReferences"]?.arrayValue ?? []).contains(where: { $0["uid"]?.stringValue == uid }) {
+                                where (d["metadata"]?["ownerReferences"]?.arrayValue ?? []).contains(where: {
+                                    $0["uid"]?.stringValue == uid
+                                }) {
                                     _ = deleteLocked(&s, dt, d, DeleteOptions(propagation: "Foreground"))
                                     again = true
                                 }
@@ -216,7 +256,8 @@ extension APIServer {
                     if t.group == "" && t.resource == "namespaces" {
                         var remaining = 0
                         for ct in s.registry.all where ct.namespaced {
-                            for (_, d) in s.objects[ct.groupResource] ?? [:] where d["metadata"]?["namespace"]?.stringValue == name {
+                            for (_, d) in s.objects[ct.groupResource] ?? [:]
+                            where d["metadata"]?["namespace"]?.stringValue == name {
                                 remaining += 1
                                 if d["metadata"]?["deletionTimestamp"] == nil {
                                     _ = deleteLocked(&s, ct, d, DeleteOptions())
@@ -234,12 +275,16 @@ extension APIServer {
                         }
                         continue
                     }
-                    if t.kind == "CustomResourceDefinition" && finalizers.contains("customresourcecleanup.apiextensions.k8s.io") {
+                    if t.kind == "CustomResourceDefinition"
+                        && finalizers.contains("customresourcecleanup.apiextensions.k8s.io")
+                    {
                         var remaining = 0
                         for ct in s.registry.all where ct.isCustom && "\(ct.resource).\(ct.group)" == name {
                             for (_, d) in s.objects[ct.groupResource] ?? [:] {
                                 remaining += 1
-                                if d["metadata"]?["deletionTimestamp"] == nil { _ = deleteLocked(&s, ct, d, DeleteOptions()) }
+                                if d["metadata"]?["deletionTimestamp"] == nil {
+                                    _ = deleteLocked(&s, ct, d, DeleteOptions())
+                                }
                             }
                         }
                         if remaining == 0 {
@@ -271,7 +316,8 @@ extension APIServer {
 
     /// Serves a CRD's versions and marks it NamesAccepted and Established.
     func establish(_ s: inout ClusterState, _ crd: ObjectValue) {
-        guard crd["metadata"]?["deletionTimestamp"] == nil, let spec = crd["spec"], let group = spec["group"]?.stringValue,
+        guard crd["metadata"]?["deletionTimestamp"] == nil, let spec = crd["spec"],
+            let group = spec["group"]?.stringValue,
             let names = spec["names"], let plural = names["plural"]?.stringValue, let kind = names["kind"]?.stringValue
         else { return }
         let namespaced = spec["scope"]?.stringValue != "Cluster"
@@ -282,39 +328,67 @@ extension APIServer {
             if v["storage"]?.boolValue == true { storedVersions.append(.string(version)) }
             var subs: [Subresource] = []
             if v["subresources"]?["scale"] != nil {
-                subs.append(Subresource(name: "scale", group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"]))
+                subs.append(
+                    Subresource(
+                        name: "scale",
+                        group: "autoscaling",
+                        version: "v1",
+                        kind: "Scale",
+                        verbs: ["get", "patch", "update"]
+                    )
+                )
             }
             if v["subresources"]?["status"] != nil {
-                subs.append(Subresource(name: "status", group: "", version: "", kind: kind, verbs: ["get", "patch", "update"]))
+                subs.append(
+                    Subresource(name: "status", group: "", version: "", kind: kind, verbs: ["get", "patch", "update"])
+                )
             }
             var t = ResourceType(
-                group: group, version: version, resource: plural, kind: kind,
-                singular: names["singular"]?.stringValue ?? kind.lowercased(), namespaced: namespaced,
+                group: group,
+                version: version,
+                resource: plural,
+                kind: kind,
+                singular: names["singular"]?.stringValue ?? kind.lowercased(),
+                namespaced: namespaced,
                 verbs: ["delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"],
                 shortNames: names["shortNames"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                categories: names["categories"]?.arrayValue?.compactMap(\.stringValue) ?? [], subresourceDetails: subs)
+                categories: names["categories"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                subresourceDetails: subs
+            )
             t.schema = v["schema"]?["openAPIV3Schema"]
             t.isCustom = true
             types.append(t)
         }
         let crdName = crd["metadata"]?["name"]?.stringValue ?? ""
         s.registry.replaceCustom(for: crdName, with: types)
-        guard crd["status"]?["conditions"]?.arrayValue?.contains(where: { $0["type"] == "Established" }) != true else { return }
+        guard crd["status"]?["conditions"]?.arrayValue?.contains(where: { $0["type"] == "Established" }) != true else {
+            return
+        }
         let now = Clock.now()
-        var accepted: ObjectValue = ["plural": .string(plural), "singular": .string(names["singular"]?.stringValue ?? kind.lowercased())]
+        var accepted: ObjectValue = [
+            "plural": .string(plural), "singular": .string(names["singular"]?.stringValue ?? kind.lowercased()),
+        ]
         if let sn = names["shortNames"] { accepted["shortNames"] = sn }
         accepted["kind"] = .string(kind)
         accepted["listKind"] = .string(names["listKind"]?.stringValue ?? kind + "List")
         if let c = names["categories"] { accepted["categories"] = c }
         let status: Value = [
             "conditions": [
-                ["type": "NamesAccepted", "status": "True", "lastTransitionTime": .string(now), "reason": "NoConflicts", "message": "no conflicts found"],
-                ["type": "Established", "status": "True", "lastTransitionTime": .string(now), "reason": "InitialNamesAccepted", "message": "the initial names have been accepted"],
+                [
+                    "type": "NamesAccepted", "status": "True", "lastTransitionTime": .string(now),
+                    "reason": "NoConflicts", "message": "no conflicts found",
+                ],
+                [
+                    "type": "Established", "status": "True", "lastTransitionTime": .string(now),
+                    "reason": "InitialNamesAccepted", "message": "the initial names have been accepted",
+                ],
             ],
             "acceptedNames": .object(accepted),
             "storedVersions": .array(storedVersions),
         ]
-        guard let t = s.registry.type(group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions") else { return }
+        guard
+            let t = s.registry.type(group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions")
+        else { return }
         var n = crd
         n["status"] = status
         let fields = updatedManagedFields(old: crd, new: n, t, manager: "kube-apiserver", subresource: "status")

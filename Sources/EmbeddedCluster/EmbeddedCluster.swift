@@ -40,8 +40,13 @@ public final class EmbeddedCluster: Sendable {
 
         /// Options with the defaults: loopback, a free port, no simulation.
         public init(
-            host: String = "127.0.0.1", port: Int = 0, kubeconfigPath: String? = nil, simulateWorkloads: Bool = false,
-            simulationDelay: Double = 1.0, initialObjectsDirectory: String? = nil, threads: Int = System.coreCount,
+            host: String = "127.0.0.1",
+            port: Int = 0,
+            kubeconfigPath: String? = nil,
+            simulateWorkloads: Bool = false,
+            simulationDelay: Double = 1.0,
+            initialObjectsDirectory: String? = nil,
+            threads: Int = System.coreCount,
             maxWatchBacklogBytes: Int = 32 << 20
         ) {
             self.maxWatchBacklogBytes = maxWatchBacklogBytes
@@ -99,7 +104,13 @@ public final class EmbeddedCluster: Sendable {
             throw error
         }
         let port = channel.localAddress?.port ?? options.port
-        let cluster = EmbeddedCluster(url: "http://\(options.host):\(port)", port: port, group: group, channel: channel, server: server)
+        let cluster = EmbeddedCluster(
+            url: "http://\(options.host):\(port)",
+            port: port,
+            group: group,
+            channel: channel,
+            server: server
+        )
         do {
             if let path = options.kubeconfigPath { try cluster.writeKubeconfig(to: path) }
             if let dir = options.initialObjectsDirectory { try cluster.load(directory: dir) }
@@ -154,15 +165,20 @@ public final class EmbeddedCluster: Sendable {
         guard let apiVersion = object.apiVersion, let kind = object.kind,
             let t = server.state.withLock({ $0.registry.type(apiVersion: apiVersion, kind: kind) })
         else {
-            throw EmbeddedClusterError(message: "no resource is served for \(object.apiVersion ?? "?") \(object.kind ?? "?")")
+            throw EmbeddedClusterError(
+                message: "no resource is served for \(object.apiVersion ?? "?") \(object.kind ?? "?")"
+            )
         }
         var path = t.group.isEmpty ? "/api/v1" : "/apis/\(t.group)/\(t.version)"
         if t.namespaced { path += "/namespaces/\(object.namespace ?? "default")" }
         path += "/" + t.resource
         let request = APIRequest(
-            method: "POST", path: path, query: ["fieldManager": "embedded-cluster"],
+            method: "POST",
+            path: path,
+            query: ["fieldManager": "embedded-cluster"],
             headers: [("content-type", "application/json"), ("user-agent", "embedded-cluster")],
-            body: (try? object.value.jsonBytes()) ?? [])
+            body: (try? object.value.jsonBytes()) ?? []
+        )
         guard case .full(let status, _, let body) = server.handle(request) else {
             throw EmbeddedClusterError(message: "unexpected answer")
         }
@@ -179,7 +195,8 @@ public final class EmbeddedCluster: Sendable {
             throw EmbeddedClusterError(message: "cannot read directory \(directory)")
         }
         var objects: [KubeObject] = []
-        for case let file as String in enumerator where file.hasSuffix(".yaml") || file.hasSuffix(".yml") || file.hasSuffix(".json") {
+        for case let file as String in enumerator
+        where file.hasSuffix(".yaml") || file.hasSuffix(".yml") || file.hasSuffix(".json") {
             let full = directory + "/" + file
             guard let data = fm.contents(atPath: full) else { continue }
             for doc in try YAML.documents(Array(data), source: full) where !doc.value.isNull {

@@ -53,7 +53,9 @@ struct Shape: Sendable {
         guard let last = path.last else { return false }
         switch last {
         case "selector": return path.count == 2 || path.last == "selector"
-        case "podSelector", "namespaceSelector", "labelSelector", "nodeSelector" where path.first != "spec": return true
+        case "podSelector", "namespaceSelector", "labelSelector",
+            "nodeSelector" where path.first != "spec":
+            return true
         case "podSelector", "namespaceSelector", "labelSelector": return true
         default: return false
         }
@@ -72,7 +74,9 @@ struct Shape: Sendable {
                 return nil
             }
         }
-        while s["type"]?.stringValue == "array", s["x-kubernetes-list-type"] == nil, let items = s["items"] { s = items }
+        while s["type"]?.stringValue == "array", s["x-kubernetes-list-type"] == nil, let items = s["items"] {
+            s = items
+        }
         return s
     }
 }
@@ -90,7 +94,10 @@ struct FieldSet: Equatable, Sendable {
     init(fieldsV1: Value) {
         guard case .object(let o) = fieldsV1 else { return }
         for e in o.entries {
-            if e.key == "." { member = true; continue }
+            if e.key == "." {
+                member = true
+                continue
+            }
             var child = FieldSet(fieldsV1: e.value)
             if child.children.isEmpty { child.member = true }
             children[e.key] = child
@@ -208,7 +215,13 @@ struct FieldSet: Equatable, Sendable {
 
     /// The paths an update changed or added, with "." for maps and lists it created (as the real
     /// server records an Update). `skeleton` names struct paths that always exist in Go types.
-    static func changed(from old: Value?, to new: Value, shape: Shape, path: [String], skeleton: Set<String>)
+    static func changed(
+        from old: Value?,
+        to new: Value,
+        shape: Shape,
+        path: [String],
+        skeleton: Set<String>
+    )
         -> FieldSet
     {
         if let old, old == new { return FieldSet() }
@@ -218,7 +231,13 @@ struct FieldSet: Equatable, Sendable {
             let oldObject = old?.objectValue
             var n = FieldSet()
             for e in o.entries {
-                let c = changed(from: oldObject?[e.key], to: e.value, shape: shape, path: path + [e.key], skeleton: skeleton)
+                let c = changed(
+                    from: oldObject?[e.key],
+                    to: e.value,
+                    shape: shape,
+                    path: path + [e.key],
+                    skeleton: skeleton
+                )
                 if !c.isEmpty { n.children["f:" + e.key] = c }
             }
             if oldObject == nil && !skeleton.contains(joined) { n.member = true }
@@ -298,7 +317,9 @@ struct FieldSet: Equatable, Sendable {
             if e.hasPrefix("f:") {
                 s += "." + e.dropFirst(2)
             } else if e.hasPrefix("k:"), case .object(let o)? = try? Value(json: Array(e.utf8.dropFirst(2))) {
-                s += "[" + o.entries.map { "\($0.key)=\((try? $0.value.jsonString()) ?? "")" }.joined(separator: ",") + "]"
+                s +=
+                    "[" + o.entries.map { "\($0.key)=\((try? $0.value.jsonString()) ?? "")" }.joined(separator: ",")
+                    + "]"
             } else if e.hasPrefix("v:") {
                 s += "[=" + e.dropFirst(2) + "]"
             } else if e.hasPrefix("i:") {

@@ -6,7 +6,10 @@ import Synchronization
 
 /// Bytes a watch stream has queued but the socket not yet taken; past the limit the watcher is dropped.
 final class WatchStreamState: Sendable {
-    struct Inner { var pending = 0; var finished = false }
+    struct Inner {
+        var pending = 0
+        var finished = false
+    }
     let inner = Mutex(Inner())
 }
 
@@ -84,10 +87,20 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if var b = body { bytes = b.readBytes(length: b.readableBytes) ?? [] }
         body = nil
         let request = APIRequest(
-            method: head.method.rawValue, path: path, query: query, headers: head.headers.map { ($0.name, $0.value) }, body: bytes)
+            method: head.method.rawValue,
+            path: path,
+            query: query,
+            headers: head.headers.map { ($0.name, $0.value) },
+            body: bytes
+        )
         let keepAlive = head.isKeepAlive
         if tooLarge {
-            let e = APIError(code: 413, reason: "RequestEntityTooLarge", message: "the request body is too large", details: nil)
+            let e = APIError(
+                code: 413,
+                reason: "RequestEntityTooLarge",
+                message: "the request body is too large",
+                details: nil
+            )
             respond(context: context, server.status(e, request), keepAlive: false)
             return
         }
@@ -110,7 +123,10 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: h)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if !body.isEmpty {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))),
+                promise: nil
+            )
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if !keepAlive {
@@ -123,7 +139,10 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         var h = HTTPHeaders()
         h.add(name: "Cache-Control", value: "no-cache, private")
         h.add(name: "Content-Type", value: "application/json")
-        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: h))), promise: nil)
+        context.writeAndFlush(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: h))),
+            promise: nil
+        )
         let channel = context.channel
         let loop = context.eventLoop
         let state = WatchStreamState()
@@ -160,9 +179,13 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     let done = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
                     if !keepAlive { done.whenComplete { _ in channel.close(promise: nil) } }
                 }
-            })
+            }
+        )
         let id = server.startWatch(plan, sink: sink)
-        guard let id else { watchState = nil; return }
+        guard let id else {
+            watchState = nil
+            return
+        }
         watchID = id
         let server = self.server
         if let timeout = plan.timeout, timeout > 0 {

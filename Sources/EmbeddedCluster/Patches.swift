@@ -16,7 +16,10 @@ enum Patches {
         return .object(result)
     }
 
-    struct PatchFailure: Error { var message: String; var isTest = false }
+    struct PatchFailure: Error {
+        var message: String
+        var isTest = false
+    }
 
     /// RFC 6902 JSON patch.
     static func jsonPatch(_ target: Value, _ patch: Value) throws -> Value {
@@ -43,7 +46,9 @@ enum Patches {
                 doc = try add(doc, path, try get(doc, from))
             case "test":
                 let v = try get(doc, path)
-                if v != (op["value"] ?? .null) { throw PatchFailure(message: "testing value \(pathText) failed", isTest: true) }
+                if v != (op["value"] ?? .null) {
+                    throw PatchFailure(message: "testing value \(pathText) failed", isTest: true)
+                }
             default: throw PatchFailure(message: "Unexpected kind: \(name)")
             }
         }
@@ -82,17 +87,26 @@ enum Patches {
             if rest.isEmpty {
                 o[first] = value
             } else {
-                guard let child = o[first] else { throw PatchFailure(message: "doc is missing path: /\(path.joined(separator: "/"))") }
+                guard let child = o[first] else {
+                    throw PatchFailure(message: "doc is missing path: /\(path.joined(separator: "/"))")
+                }
                 o[first] = try add(child, rest, value)
             }
             return .object(o)
         case .array(var a):
             if rest.isEmpty {
-                if first == "-" { a.append(value); return .array(a) }
-                guard let i = Int(first), i >= 0, i <= a.count else { throw PatchFailure(message: "index out of range") }
+                if first == "-" {
+                    a.append(value)
+                    return .array(a)
+                }
+                guard let i = Int(first), i >= 0, i <= a.count else {
+                    throw PatchFailure(message: "index out of range")
+                }
                 a.insert(value, at: i)
             } else {
-                guard let i = Int(first), a.indices.contains(i) else { throw PatchFailure(message: "index out of range") }
+                guard let i = Int(first), a.indices.contains(i) else {
+                    throw PatchFailure(message: "index out of range")
+                }
                 a[i] = try add(a[i], rest, value)
             }
             return .array(a)
@@ -187,7 +201,10 @@ enum Patches {
             }
             var out = live
             for item in patch {
-                guard let k = item[key] else { out.append(item); continue }
+                guard let k = item[key] else {
+                    out.append(item)
+                    continue
+                }
                 let i = out.firstIndex { $0[key] == k }
                 if item["$patch"]?.stringValue == "delete" {
                     if let i { out.remove(at: i) }
@@ -220,7 +237,10 @@ enum Patches {
             case .map(let keys):
                 var out = l
                 for item in a {
-                    guard let o = item.objectValue, let k = FieldSet.itemKey(o, keys) else { out.append(item); continue }
+                    guard let o = item.objectValue, let k = FieldSet.itemKey(o, keys) else {
+                        out.append(item)
+                        continue
+                    }
                     if let i = out.firstIndex(where: { $0.objectValue.flatMap { FieldSet.itemKey($0, keys) } == k }) {
                         out[i] = applyMerge(out[i], item, shape: shape, path: path)
                     } else {
@@ -231,7 +251,9 @@ enum Patches {
             }
         case (_, .object(let a)):
             var o = ObjectValue()
-            for e in a.entries where !e.value.isNull { o[e.key] = applyMerge(nil, e.value, shape: shape, path: path + [e.key]) }
+            for e in a.entries where !e.value.isNull {
+                o[e.key] = applyMerge(nil, e.value, shape: shape, path: path + [e.key])
+            }
             return .object(o)
         default:
             return applied

@@ -60,11 +60,13 @@ enum Protobuf {
 
     /// A map entry message {1: key, 2: value}.
     static func entry(_ f: Field, bytesValue: Bool = false) throws -> (String, Value) {
-        var key = "", value: Value = ""
+        var key = ""
+        var value: Value = ""
         for (n, v) in try message(f) {
             if n == 1 { key = string(v) ?? "" }
             if n == 2, case .bytes(let b) = v {
-                value = bytesValue ? .string(Data(b).base64EncodedString()) : .string(String(decoding: b, as: UTF8.self))
+                value =
+                    bytesValue ? .string(Data(b).base64EncodedString()) : .string(String(decoding: b, as: UTF8.self))
             }
         }
         return (key, value)
@@ -72,15 +74,20 @@ enum Protobuf {
 
     static func objectMeta(_ f: Field) throws -> Value {
         var m = ObjectValue()
-        var labels = ObjectValue(), annotations = ObjectValue()
+        var labels = ObjectValue()
+        var annotations = ObjectValue()
         var finalizers: [Value] = []
         for (n, v) in try message(f) {
             switch n {
             case 1: m["name"] = string(v).map(Value.string)
             case 2: m["generateName"] = string(v).map(Value.string)
             case 3: m["namespace"] = string(v).map(Value.string)
-            case 11: let (k, val) = try entry(v); labels[k] = val
-            case 12: let (k, val) = try entry(v); annotations[k] = val
+            case 11:
+                let (k, val) = try entry(v)
+                labels[k] = val
+            case 12:
+                let (k, val) = try entry(v)
+                annotations[k] = val
             case 14: if let s = string(v) { finalizers.append(.string(s)) }
             default: break
             }
@@ -94,7 +101,8 @@ enum Protobuf {
     /// Decodes a protobuf request body into the JSON object it stands for.
     static func decode(_ body: [UInt8]) throws -> Value {
         guard body.count > 4, Array(body.prefix(4)) == magic else { throw DecodeError() }
-        var apiVersion = "", kind = ""
+        var apiVersion = ""
+        var kind = ""
         var raw: ArraySlice<UInt8> = []
         for (n, v) in try fields(body[4...]) {
             if n == 1 {
@@ -106,16 +114,25 @@ enum Protobuf {
             if n == 2, case .bytes(let b) = v { raw = b }
         }
         var o: ObjectValue = ["kind": .string(kind), "apiVersion": .string(apiVersion)]
-        var data = ObjectValue(), other = ObjectValue()
+        var data = ObjectValue()
+        var other = ObjectValue()
         for (n, v) in try fields(raw) {
             switch (kind, n) {
             case (_, 1): o["metadata"] = try objectMeta(v)
-            case ("ConfigMap", 2): let (k, val) = try entry(v); data[k] = val
-            case ("ConfigMap", 3): let (k, val) = try entry(v, bytesValue: true); other[k] = val
+            case ("ConfigMap", 2):
+                let (k, val) = try entry(v)
+                data[k] = val
+            case ("ConfigMap", 3):
+                let (k, val) = try entry(v, bytesValue: true)
+                other[k] = val
             case ("ConfigMap", 4), ("Secret", 5): if case .varint(let b) = v { o["immutable"] = .bool(b != 0) }
-            case ("Secret", 2): let (k, val) = try entry(v, bytesValue: true); data[k] = val
+            case ("Secret", 2):
+                let (k, val) = try entry(v, bytesValue: true)
+                data[k] = val
             case ("Secret", 3): o["type"] = string(v).map(Value.string)
-            case ("Secret", 4): let (k, val) = try entry(v); other[k] = val
+            case ("Secret", 4):
+                let (k, val) = try entry(v)
+                other[k] = val
             case ("Namespace", 2):
                 var fin: [Value] = []
                 for (sn, sv) in try message(v) where sn == 1 { if let s = string(sv) { fin.append(.string(s)) } }

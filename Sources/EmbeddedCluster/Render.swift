@@ -57,7 +57,8 @@ enum Render {
             arr.append(.object(i))
         }
         return [
-            "kind": .string(t.listKind), "apiVersion": .string(t.apiVersion), "metadata": .object(meta), "items": .array(arr),
+            "kind": .string(t.listKind), "apiVersion": .string(t.apiVersion), "metadata": .object(meta),
+            "items": .array(arr),
         ]
     }
 
@@ -68,15 +69,30 @@ enum Render {
         "priority": 0,
     ]
 
-    static func column(_ name: String, _ type: String = "string", _ description: String = "", priority: Int64 = 0) -> Value {
-        ["name": .string(name), "type": .string(type), "format": "", "description": .string(description), "priority": .int(priority)]
+    static func column(
+        _ name: String,
+        _ type: String = "string",
+        _ description: String = "",
+        priority: Int64 = 0
+    ) -> Value {
+        [
+            "name": .string(name), "type": .string(type), "format": "", "description": .string(description),
+            "priority": .int(priority),
+        ]
     }
 
     static let ageDescription =
         "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
 
     /// Server-side printing (`as=Table`): the columns kubectl shows for the kinds it knows.
-    static func table(_ items: [ObjectValue], _ t: ResourceType, rv: Int64?, cont: String? = nil, remaining: Int? = nil, includeHeaders: Bool = true) -> Value {
+    static func table(
+        _ items: [ObjectValue],
+        _ t: ResourceType,
+        rv: Int64?,
+        cont: String? = nil,
+        remaining: Int? = nil,
+        includeHeaders: Bool = true
+    ) -> Value {
         var columns: [Value] = [nameColumn]
         var cells: [(ObjectValue) -> [Value]] = []
         func add(_ c: Value, _ f: @escaping (ObjectValue) -> Value) {
@@ -87,7 +103,13 @@ enum Render {
         let status = { (o: ObjectValue, k: String) -> Value? in o["status"]?[k] }
         switch (t.group, t.kind) {
         case ("", "ConfigMap"):
-            add(column("Data", "string", "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.")) {
+            add(
+                column(
+                    "Data",
+                    "string",
+                    "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process."
+                )
+            ) {
                 .int(Int64(($0["data"]?.objectValue?.count ?? 0) + ($0["binaryData"]?.objectValue?.count ?? 0)))
             }
         case ("", "Secret"):
@@ -104,14 +126,22 @@ enum Render {
             add(column("Cluster-IP")) { spec($0, "clusterIP") ?? "<none>" }
             add(column("External-IP")) { _ in "<none>" }
             add(column("Port(s)")) { o in
-                .string((spec(o, "ports")?.arrayValue ?? []).map { "\($0["port"]?.intValue ?? 0)/\($0["protocol"]?.stringValue ?? "TCP")" }.joined(separator: ","))
+                .string(
+                    (spec(o, "ports")?.arrayValue ?? []).map {
+                        "\($0["port"]?.intValue ?? 0)/\($0["protocol"]?.stringValue ?? "TCP")"
+                    }.joined(separator: ",")
+                )
             }
         case ("apps", "Deployment"):
-            add(column("Ready")) { o in .string("\(status(o, "readyReplicas")?.intValue ?? 0)/\(spec(o, "replicas")?.intValue ?? 0)") }
+            add(column("Ready")) { o in
+                .string("\(status(o, "readyReplicas")?.intValue ?? 0)/\(spec(o, "replicas")?.intValue ?? 0)")
+            }
             add(column("Up-to-date", "integer")) { o in .int(status(o, "updatedReplicas")?.intValue ?? 0) }
             add(column("Available", "integer")) { o in .int(status(o, "availableReplicas")?.intValue ?? 0) }
         case ("apps", "StatefulSet"):
-            add(column("Ready")) { o in .string("\(status(o, "readyReplicas")?.intValue ?? 0)/\(spec(o, "replicas")?.intValue ?? 0)") }
+            add(column("Ready")) { o in
+                .string("\(status(o, "readyReplicas")?.intValue ?? 0)/\(spec(o, "replicas")?.intValue ?? 0)")
+            }
         case ("apps", "ReplicaSet"):
             add(column("Desired", "integer")) { o in .int(spec(o, "replicas")?.intValue ?? 0) }
             add(column("Current", "integer")) { o in .int(status(o, "replicas")?.intValue ?? 0) }
@@ -123,7 +153,9 @@ enum Render {
                 if conds.contains(where: { $0["type"] == "Failed" && $0["status"] == "True" }) { return "Failed" }
                 return "Running"
             }
-            add(column("Completions")) { o in .string("\(status(o, "succeeded")?.intValue ?? 0)/\(spec(o, "completions")?.intValue ?? 1)") }
+            add(column("Completions")) { o in
+                .string("\(status(o, "succeeded")?.intValue ?? 0)/\(spec(o, "completions")?.intValue ?? 1)")
+            }
         default:
             break
         }

@@ -24,8 +24,12 @@ extension APIServer {
             switch r.method {
             case "GET": return ok(current, r)
             case "PUT":
-                do { wanted = try Value(json: r.body) } catch { throw APIError.badRequest("error decoding body: \(error)") }
-                if let rv = wanted["metadata"]?["resourceVersion"]?.stringValue, !rv.isEmpty, rv != old["metadata"]?["resourceVersion"]?.stringValue {
+                do { wanted = try Value(json: r.body) } catch {
+                    throw APIError.badRequest("error decoding body: \(error)")
+                }
+                if let rv = wanted["metadata"]?["resourceVersion"]?.stringValue, !rv.isEmpty,
+                    rv != old["metadata"]?["resourceVersion"]?.stringValue
+                {
                     throw APIError.conflict(t, name)
                 }
             case "PATCH":
@@ -33,23 +37,52 @@ extension APIServer {
                 guard let patch = try? Value(json: r.body) else { throw APIError.badRequest("error decoding patch") }
                 if ct.contains("json-patch") {
                     guard let p = try? Patches.jsonPatch(current, patch) else {
-                        throw APIError(code: 422, reason: "Invalid", message: "the server rejected our request due to an error in our request", details: [:])
+                        throw APIError(
+                            code: 422,
+                            reason: "Invalid",
+                            message: "the server rejected our request due to an error in our request",
+                            details: [:]
+                        )
                     }
                     wanted = p
                 } else if ct.contains("merge-patch") {
                     wanted = Patches.mergePatch(current, patch)
                 } else {
-                    throw APIError(code: 415, reason: "UnsupportedMediaType", message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json", details: nil)
+                    throw APIError(
+                        code: 415,
+                        reason: "UnsupportedMediaType",
+                        message:
+                            "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json",
+                        details: nil
+                    )
                 }
             default: throw APIError.methodNotAllowed()
             }
             guard let replicas = wanted["spec"]?["replicas"]?.intValue, replicas >= 0 else {
-                throw APIError.invalid(kind: "Scale", group: "autoscaling", name: name, causes: [("spec.replicas", "FieldValueInvalid", "Invalid value: must be greater than or equal to 0")])
+                throw APIError.invalid(
+                    kind: "Scale",
+                    group: "autoscaling",
+                    name: name,
+                    causes: [
+                        ("spec.replicas", "FieldValueInvalid", "Invalid value: must be greater than or equal to 0")
+                    ]
+                )
             }
             var n = old
             n["spec"]?["replicas"] = .int(replicas)
-            let response = try commitUpdate(&s, t, old: old, new: n, r, manager: r.fieldManager, subresource: "scale", managedFields: nil)
-            guard case .full(_, _, let body) = response, let stored = try? Value(json: body).objectValue else { return response }
+            let response = try commitUpdate(
+                &s,
+                t,
+                old: old,
+                new: n,
+                r,
+                manager: r.fieldManager,
+                subresource: "scale",
+                managedFields: nil
+            )
+            guard case .full(_, _, let body) = response, let stored = try? Value(json: body).objectValue else {
+                return response
+            }
             return ok(scaleObject(stored, t), r)
         }
     }

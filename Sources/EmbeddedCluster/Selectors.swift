@@ -41,15 +41,25 @@ struct LabelSelector: Sendable {
                 let key = p[..<r.lowerBound].trimmingCharacters(in: .whitespaces)
                 requirements.append(.isIn(key, try Self.values(String(p[r.lowerBound...].dropFirst(" in".count)))))
             } else if let r = p.range(of: "!=") {
-                requirements.append(.notEquals(
-                    p[..<r.lowerBound].trimmingCharacters(in: .whitespaces), p[r.upperBound...].trimmingCharacters(in: .whitespaces)))
+                requirements.append(
+                    .notEquals(
+                        p[..<r.lowerBound].trimmingCharacters(in: .whitespaces),
+                        p[r.upperBound...].trimmingCharacters(in: .whitespaces)
+                    )
+                )
             } else if let r = p.range(of: "==") ?? p.range(of: "=") {
-                requirements.append(.equals(
-                    p[..<r.lowerBound].trimmingCharacters(in: .whitespaces), p[r.upperBound...].trimmingCharacters(in: .whitespaces)))
+                requirements.append(
+                    .equals(
+                        p[..<r.lowerBound].trimmingCharacters(in: .whitespaces),
+                        p[r.upperBound...].trimmingCharacters(in: .whitespaces)
+                    )
+                )
             } else if p.hasPrefix("!") {
                 requirements.append(.notExists(String(p.dropFirst()).trimmingCharacters(in: .whitespaces)))
             } else if p.contains(" ") || p.contains("(") {
-                throw APIError.badRequest("unable to parse requirement: found '\(p)', expected: in, notin, =, ==, !=, gt, lt")
+                throw APIError.badRequest(
+                    "unable to parse requirement: found '\(p)', expected: in, notin, =, ==, !=, gt, lt"
+                )
             } else {
                 requirements.append(.exists(p))
             }
@@ -90,12 +100,21 @@ struct FieldSelector: Sendable {
             let p = String(raw)
             let equal: Bool
             let r: Range<String.Index>
-            if let x = p.range(of: "!=") { r = x; equal = false }
-            else if let x = p.range(of: "==") ?? p.range(of: "=") { r = x; equal = true }
-            else { throw APIError.badRequest("invalid selector: '\(text)'; can't understand '\(p)'") }
+            if let x = p.range(of: "!=") {
+                r = x
+                equal = false
+            } else if let x = p.range(of: "==") ?? p.range(of: "=") {
+                r = x
+                equal = true
+            } else {
+                throw APIError.badRequest("invalid selector: '\(text)'; can't understand '\(p)'")
+            }
             let field = String(p[..<r.lowerBound])
             let value = String(p[r.upperBound...])
-            guard ["metadata.name", "metadata.namespace", "status.phase", "spec.nodeName", "type", "involvedObject.name"].contains(field) else {
+            guard
+                ["metadata.name", "metadata.namespace", "status.phase", "spec.nodeName", "type", "involvedObject.name"]
+                    .contains(field)
+            else {
                 throw APIError.badRequest("field label not supported: \(field)")
             }
             requirements.append((field, value, equal))

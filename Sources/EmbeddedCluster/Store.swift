@@ -100,7 +100,9 @@ struct ClusterState: Sendable {
         for w in watchers.values where w.type.groupResource == event.groupResource {
             guard let type = Self.eventType(for: w, event) else { continue }
             if w.asTable {
-                w.sink.send(Render.watchEvent(type, Render.table([event.object], w.type, rv: nil, includeHeaders: true), w.type))
+                w.sink.send(
+                    Render.watchEvent(type, Render.table([event.object], w.type, rv: nil, includeHeaders: true), w.type)
+                )
             } else if type == event.type {
                 if encoded == nil { encoded = Render.watchEvent(type, .object(event.object), w.type) }
                 w.sink.send(encoded!)

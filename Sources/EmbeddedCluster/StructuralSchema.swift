@@ -20,7 +20,10 @@ enum StructuralSchema {
     /// Paths of fields the schema does not declare (`spec.foo`, `spec.ports[0].bar`); with
     /// `remove`, they are also dropped from the object. `resolve` follows `$ref`s (built-ins).
     static func unknownFields(
-        _ object: inout ObjectValue, schema: Value, remove: Bool, resolve: (Value) -> Value = { $0 }
+        _ object: inout ObjectValue,
+        schema: Value,
+        remove: Bool,
+        resolve: (Value) -> Value = { $0 }
     ) -> [String] {
         var out: [String] = []
         func walk(_ v: inout Value, _ schema: Value, _ path: String) {
@@ -104,7 +107,8 @@ enum StructuralSchema {
 
     static func typeMatches(_ v: Value, _ type: String) -> Bool {
         switch (type, v) {
-        case ("object", .object), ("array", .array), ("string", .string), ("boolean", .bool), ("integer", .int): return true
+        case ("object", .object), ("array", .array), ("string", .string), ("boolean", .bool), ("integer", .int):
+            return true
         case ("number", .int), ("number", .double): return true
         case ("integer", .double(let d)): return d.rounded() == d
         default: return false
@@ -113,21 +117,48 @@ enum StructuralSchema {
 
     static func check(_ v: Value, _ s: Value, _ path: String, _ causes: inout [Cause]) {
         if v.isNull {
-            if s["nullable"] != true { causes.append((path, "FieldValueTypeInvalid", "Invalid value: \"null\": \(path) in body must be of type \(s["type"]?.stringValue ?? "object"): \"null\"")) }
+            if s["nullable"] != true {
+                causes.append(
+                    (
+                        path, "FieldValueTypeInvalid",
+                        "Invalid value: \"null\": \(path) in body must be of type \(s["type"]?.stringValue ?? "object"): \"null\""
+                    )
+                )
+            }
             return
         }
         if let type = s["type"]?.stringValue, s["x-kubernetes-int-or-string"] != true, !typeMatches(v, type) {
-            causes.append((path, "FieldValueTypeInvalid", "Invalid value: \"\(v.kindName == "integer" ? "integer" : v.kindName)\": \(path) in body must be of type \(type): \"\(v.kindName)\""))
+            causes.append(
+                (
+                    path, "FieldValueTypeInvalid",
+                    "Invalid value: \"\(v.kindName == "integer" ? "integer" : v.kindName)\": \(path) in body must be of type \(type): \"\(v.kindName)\""
+                )
+            )
             return
         }
         if let min = s["minimum"]?.doubleValue, let d = v.doubleValue, d < min {
-            causes.append((path, "FieldValueInvalid", "Invalid value: \(v.goDescription): \(path) in body should be greater than or equal to \(s["minimum"]!.goDescription)"))
+            causes.append(
+                (
+                    path, "FieldValueInvalid",
+                    "Invalid value: \(v.goDescription): \(path) in body should be greater than or equal to \(s["minimum"]!.goDescription)"
+                )
+            )
         }
         if let max = s["maximum"]?.doubleValue, let d = v.doubleValue, d > max {
-            causes.append((path, "FieldValueInvalid", "Invalid value: \(v.goDescription): \(path) in body should be less than or equal to \(s["maximum"]!.goDescription)"))
+            causes.append(
+                (
+                    path, "FieldValueInvalid",
+                    "Invalid value: \(v.goDescription): \(path) in body should be less than or equal to \(s["maximum"]!.goDescription)"
+                )
+            )
         }
         if let options = s["enum"]?.arrayValue, !options.contains(v) {
-            causes.append((path, "FieldValueNotSupported", "Unsupported value: \(v.goDescription): supported values: \(options.map(\.goDescription).joined(separator: ", "))"))
+            causes.append(
+                (
+                    path, "FieldValueNotSupported",
+                    "Unsupported value: \(v.goDescription): supported values: \(options.map(\.goDescription).joined(separator: ", "))"
+                )
+            )
         }
         switch v {
         case .object(let o):
@@ -139,7 +170,9 @@ enum StructuralSchema {
                 }
             }
             for r in s["required"]?.arrayValue ?? [] {
-                if let k = r.stringValue, o[k] == nil { causes.append(("\(path).\(k)", "FieldValueRequired", "Required value")) }
+                if let k = r.stringValue, o[k] == nil {
+                    causes.append(("\(path).\(k)", "FieldValueRequired", "Required value"))
+                }
             }
         case .array(let items):
             let listType = s["x-kubernetes-list-type"]?.stringValue
@@ -158,7 +191,9 @@ enum StructuralSchema {
                 }
                 if let identity {
                     if seen.contains(identity) {
-                        causes.append(("\(path)[\(i)]", "FieldValueDuplicate", "Duplicate value: \(identity.goDescription)"))
+                        causes.append(
+                            ("\(path)[\(i)]", "FieldValueDuplicate", "Duplicate value: \(identity.goDescription)")
+                        )
                     } else {
                         seen.append(identity)
                     }

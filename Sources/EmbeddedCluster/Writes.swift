@@ -22,7 +22,9 @@ extension APIServer {
             throw APIError.badRequest("couldn't get version/kind; json parse error: \(error)")
         }
         guard case .object(let o) = value else {
-            throw APIError.badRequest("couldn't get version/kind; json parse error: json: cannot unmarshal \(value.kindName) into Go value of type struct { APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }")
+            throw APIError.badRequest(
+                "couldn't get version/kind; json parse error: json: cannot unmarshal \(value.kindName) into Go value of type struct { APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }"
+            )
         }
         return o
     }
@@ -37,7 +39,9 @@ extension APIServer {
         }
         let apiVersion = o["apiVersion"]?.stringValue ?? ""
         if kind != t.kind || apiVersion != t.apiVersion {
-            throw APIError.badRequest("the API version in the data (\(apiVersion)) does not match the expected API version (\(t.apiVersion))")
+            throw APIError.badRequest(
+                "the API version in the data (\(apiVersion)) does not match the expected API version (\(t.apiVersion))"
+            )
         }
         if o["metadata"] == nil { o["metadata"] = [:] }
         guard case .object = o["metadata"]! else { throw APIError.badRequest("metadata must be an object") }
@@ -49,7 +53,9 @@ extension APIServer {
             return
         }
         if let given = o["metadata"]?["namespace"]?.stringValue, !given.isEmpty, given != ns {
-            throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+            throw APIError.badRequest(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
         }
         o["metadata"]?["namespace"] = .string(ns)
     }
@@ -89,7 +95,13 @@ extension APIServer {
         return v
     }
 
-    func managedEntry(_ manager: String, _ operation: String, _ t: ResourceType, _ set: FieldSet, subresource: String?) -> Value {
+    func managedEntry(
+        _ manager: String,
+        _ operation: String,
+        _ t: ResourceType,
+        _ set: FieldSet,
+        subresource: String?
+    ) -> Value {
         var e: ObjectValue = [
             "manager": .string(manager), "operation": .string(operation), "apiVersion": .string(t.apiVersion),
             "time": .string(Clock.now()), "fieldsType": "FieldsV1", "fieldsV1": set.fieldsV1,
@@ -99,14 +111,25 @@ extension APIServer {
     }
 
     /// managedFields after an Update by `manager`: it gains what changed, the others lose it.
-    func updatedManagedFields(old: ObjectValue?, new: ObjectValue, _ t: ResourceType, manager: String, subresource: String?) -> Value {
+    func updatedManagedFields(
+        old: ObjectValue?,
+        new: ObjectValue,
+        _ t: ResourceType,
+        manager: String,
+        subresource: String?
+    ) -> Value {
         let shape = shape(t)
         let oldPart = old.map { managedPart($0, t, subresource: subresource) }
         let newPart = managedPart(new, t, subresource: subresource)
         var changed = FieldSet()
         for e in newPart.entries {
             let c = FieldSet.changed(
-                from: oldPart?[e.key], to: e.value, shape: shape, path: [e.key], skeleton: t.isCustom ? ["metadata"] : Self.skeleton)
+                from: oldPart?[e.key],
+                to: e.value,
+                shape: shape,
+                path: [e.key],
+                skeleton: t.isCustom ? ["metadata"] : Self.skeleton
+            )
             if !c.isEmpty { changed.children["f:" + e.key] = c }
         }
         var entries = old?["metadata"]?["managedFields"]?.arrayValue ?? []
@@ -114,7 +137,8 @@ extension APIServer {
         var found = false
         for i in entries.indices {
             var set = FieldSet(fieldsV1: entries[i]["fieldsV1"] ?? [:])
-            let isMine = entries[i]["manager"]?.stringValue == manager && entries[i]["operation"]?.stringValue == "Update"
+            let isMine =
+                entries[i]["manager"]?.stringValue == manager && entries[i]["operation"]?.stringValue == "Update"
                 && entries[i]["subresource"]?.stringValue == subresource
             set.subtract(changed)
             if isMine {
@@ -131,7 +155,15 @@ extension APIServer {
         }
         entries.removeAll { $0.isNull }
         if !found && !changed.isEmpty {
-            entries.append(managedEntry(manager, "Update", t, changed.pruned(against: full, shape: shape), subresource: subresource))
+            entries.append(
+                managedEntry(
+                    manager,
+                    "Update",
+                    t,
+                    changed.pruned(against: full, shape: shape),
+                    subresource: subresource
+                )
+            )
         }
         return .array(entries)
     }
@@ -142,11 +174,21 @@ extension APIServer {
         guard let n = s.get(nsType, nil, ns) else { throw APIError.namespaceNotFound(ns) }
         if n["metadata"]?["deletionTimestamp"] != nil {
             throw APIError(
-                code: 403, reason: "Forbidden",
-                message: "\(t.groupResource) \"\(name)\" is forbidden: unable to create new content in namespace \(ns) because it is being terminated",
-                details: APIError.details(t, name: name, causes: [
-                    ["reason": "NamespaceTerminating", "message": .string("namespace \(ns) is being terminated"), "field": "metadata.namespace"]
-                ]))
+                code: 403,
+                reason: "Forbidden",
+                message:
+                    "\(t.groupResource) \"\(name)\" is forbidden: unable to create new content in namespace \(ns) because it is being terminated",
+                details: APIError.details(
+                    t,
+                    name: name,
+                    causes: [
+                        [
+                            "reason": "NamespaceTerminating", "message": .string("namespace \(ns) is being terminated"),
+                            "field": "metadata.namespace",
+                        ]
+                    ]
+                )
+            )
         }
     }
 
@@ -193,7 +235,12 @@ extension APIServer {
             var copy = o
             unknown = StructuralSchema.unknownFields(&copy, schema: schema, remove: false)
         } else if let schema = BuiltinSchemaIndex.schema(for: t) {
-            unknown = StructuralSchema.unknownFields(&o, schema: schema, remove: true, resolve: BuiltinSchemaIndex.resolve)
+            unknown = StructuralSchema.unknownFields(
+                &o,
+                schema: schema,
+                remove: true,
+                resolve: BuiltinSchemaIndex.resolve
+            )
         } else {
             return []
         }
@@ -203,7 +250,8 @@ extension APIServer {
         case "Strict":
             throw APIError.badRequest(
                 "\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): strict decoding error: "
-                    + unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", "))
+                    + unknown.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
+            )
         default: return unknown.map { "unknown field \"\($0)\"" }
         }
     }
@@ -216,12 +264,14 @@ extension APIServer {
             if case .object = v { continue }
             if v.isNull && field != "metadata" { continue }
             throw APIError.badRequest(
-                "\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): json: cannot unmarshal \(v.kindName) into Go struct field \(t.kind).\(field) of type object")
+                "\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): json: cannot unmarshal \(v.kindName) into Go struct field \(t.kind).\(field) of type object"
+            )
         }
         for field in ["labels", "annotations"] {
             if let v = o["metadata"]?[field], !v.isNull, v.objectValue == nil {
                 throw APIError.badRequest(
-                    "\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): json: cannot unmarshal \(v.kindName) into Go struct field ObjectMeta.metadata.\(field) of type map[string]string")
+                    "\(t.kind) in version \"\(t.version)\" cannot be handled as a \(t.kind): json: cannot unmarshal \(v.kindName) into Go struct field ObjectMeta.metadata.\(field) of type map[string]string"
+                )
             }
         }
     }
@@ -238,18 +288,31 @@ extension APIServer {
         }
     }
 
-    func createLocked(_ s: inout ClusterState, _ input: ObjectValue, _ t: ResourceType, _ r: APIRequest, managedFields: Value?)
+    func createLocked(
+        _ s: inout ClusterState,
+        _ input: ObjectValue,
+        _ t: ResourceType,
+        _ r: APIRequest,
+        managedFields: Value?
+    )
         throws -> APIResponse
     {
         try checkShape(input, t)
         var o = input
-        if (o["metadata"]?["name"]?.stringValue ?? "").isEmpty, let g = o["metadata"]?["generateName"]?.stringValue, !g.isEmpty {
+        if (o["metadata"]?["name"]?.stringValue ?? "").isEmpty, let g = o["metadata"]?["generateName"]?.stringValue,
+            !g.isEmpty
+        {
             o["metadata"]?["name"] = .string(g + Names.randomSuffix())
         }
         let name = o["metadata"]?["name"]?.stringValue ?? ""
         let ns = t.namespaced ? o["metadata"]?["namespace"]?.stringValue : nil
         if t.namespaced && (ns ?? "").isEmpty {
-            throw APIError(code: 400, reason: "BadRequest", message: "the server could not find the requested resource", details: nil)
+            throw APIError(
+                code: 400,
+                reason: "BadRequest",
+                message: "the server could not find the requested resource",
+                details: nil
+            )
         }
         try checkNamespace(s, t, ns, name: name)
         for k in Self.systemMetadata { o["metadata"]?[k] = nil }
@@ -265,7 +328,8 @@ extension APIServer {
         if t.tracksGeneration { o["metadata"]?["generation"] = 1 }
         o["metadata"]?["uid"] = .string(Names.uid())
         o["metadata"]?["creationTimestamp"] = .string(Clock.now())
-        let fields = managedFields ?? updatedManagedFields(old: nil, new: o, t, manager: r.fieldManager, subresource: nil)
+        let fields =
+            managedFields ?? updatedManagedFields(old: nil, new: o, t, manager: r.fieldManager, subresource: nil)
         o["metadata"]?["managedFields"] = fields
         if o["metadata"]?["managedFields"] == .array([]) { o["metadata"]?["managedFields"] = nil }
         if r.dryRun {
@@ -280,7 +344,13 @@ extension APIServer {
 
     // MARK: Update
 
-    func update(_ r: APIRequest, _ t: ResourceType, _ ns: String?, _ name: String, subresource: String?) throws -> APIResponse {
+    func update(
+        _ r: APIRequest,
+        _ t: ResourceType,
+        _ ns: String?,
+        _ name: String,
+        subresource: String?
+    ) throws -> APIResponse {
         guard t.verbs.contains("update") else { throw APIError.methodNotAllowed() }
         var o = try decode(r, t)
         try checkTypeMeta(&o, t)
@@ -296,15 +366,31 @@ extension APIServer {
             {
                 throw APIError.conflict(t, name)
             }
-            return try commitUpdate(&s, t, old: old, new: o, r, manager: r.fieldManager, subresource: subresource, managedFields: nil)
+            return try commitUpdate(
+                &s,
+                t,
+                old: old,
+                new: o,
+                r,
+                manager: r.fieldManager,
+                subresource: subresource,
+                managedFields: nil
+            )
         }
     }
 
     /// Shared tail of update, patch and apply: keep system metadata, default, validate, bump
     /// generation, record managers, store (or not, for dry runs and no-ops).
     func commitUpdate(
-        _ s: inout ClusterState, _ t: ResourceType, old: ObjectValue, new input: ObjectValue, _ r: APIRequest,
-        manager: String, subresource: String?, managedFields: Value?, dryRun: Bool? = nil
+        _ s: inout ClusterState,
+        _ t: ResourceType,
+        old: ObjectValue,
+        new input: ObjectValue,
+        _ r: APIRequest,
+        manager: String,
+        subresource: String?,
+        managedFields: Value?,
+        dryRun: Bool? = nil
     ) throws -> APIResponse {
         try checkShape(input, t)
         var o = input
@@ -325,16 +411,22 @@ extension APIServer {
             let causes = Admission.validate(o, t)
             if !causes.isEmpty { throw APIError.invalid(kind: t.kind, group: t.group, name: name, causes: causes) }
             if t.tracksGeneration {
-                var a = old, b = o
-                a["metadata"] = nil; b["metadata"] = nil; a["status"] = nil; b["status"] = nil
+                var a = old
+                var b = o
+                a["metadata"] = nil
+                b["metadata"] = nil
+                a["status"] = nil
+                b["status"] = nil
                 if a != b { o["metadata"]?["generation"] = .int((old["metadata"]?["generation"]?.intValue ?? 0) + 1) }
             }
         }
-        let fields = managedFields ?? updatedManagedFields(old: old, new: o, t, manager: manager, subresource: subresource)
+        let fields =
+            managedFields ?? updatedManagedFields(old: old, new: o, t, manager: manager, subresource: subresource)
         o["metadata"]?["managedFields"] = fields == .array([]) ? nil : fields
         o = Render.canonical(o, custom: t.isCustom)
         // A no-op write does not change the resourceVersion (the real server skips it too).
-        var a = old, b = o
+        var a = old
+        var b = o
         a["metadata"]?["managedFields"] = nil
         b["metadata"]?["managedFields"] = nil
         let sameManagers = Self.sameManagers(old["metadata"]?["managedFields"], o["metadata"]?["managedFields"])
@@ -367,17 +459,30 @@ extension APIServer {
 
     // MARK: Patch
 
-    func patch(_ r: APIRequest, _ t: ResourceType, _ ns: String?, _ name: String, subresource: String?) throws -> APIResponse {
+    func patch(
+        _ r: APIRequest,
+        _ t: ResourceType,
+        _ ns: String?,
+        _ name: String,
+        subresource: String?
+    ) throws -> APIResponse {
         guard t.verbs.contains("patch") else { throw APIError.methodNotAllowed() }
         let ct = (r.header("content-type") ?? "").lowercased().split(separator: ";").first.map(String.init) ?? ""
-        let accepted = t.isCustom
+        let accepted =
+            t.isCustom
             ? ["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"]
-            : ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json", "application/apply-patch+yaml"]
+            : [
+                "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json",
+                "application/apply-patch+yaml",
+            ]
         guard accepted.contains(ct) else {
             throw APIError(
-                code: 415, reason: "UnsupportedMediaType",
-                message: "the body of the request was in an unknown format - accepted media types include: \(accepted.joined(separator: ", "))",
-                details: nil)
+                code: 415,
+                reason: "UnsupportedMediaType",
+                message:
+                    "the body of the request was in an unknown format - accepted media types include: \(accepted.joined(separator: ", "))",
+                details: nil
+            )
         }
         if ct == "application/apply-patch+yaml" { return try apply(r, t, ns, name, subresource: subresource) }
         let patch: Value
@@ -389,34 +494,66 @@ extension APIServer {
             var patched: Value
             switch ct {
             case "application/merge-patch+json":
-                guard case .object = patch else { throw APIError.badRequest("error decoding patch: merge patch must be an object") }
+                guard case .object = patch else {
+                    throw APIError.badRequest("error decoding patch: merge patch must be an object")
+                }
                 patched = Patches.mergePatch(.object(old), patch)
             case "application/strategic-merge-patch+json":
-                guard case .object = patch else { throw APIError.badRequest("error decoding patch: strategic merge patch must be an object") }
+                guard case .object = patch else {
+                    throw APIError.badRequest("error decoding patch: strategic merge patch must be an object")
+                }
                 patched = Patches.strategicMerge(.object(old), patch)
             default:
                 do { patched = try Patches.jsonPatch(.object(old), patch) } catch {
-                    throw APIError(code: 422, reason: "Invalid", message: "the server rejected our request due to an error in our request", details: [:])
+                    throw APIError(
+                        code: 422,
+                        reason: "Invalid",
+                        message: "the server rejected our request due to an error in our request",
+                        details: [:]
+                    )
                 }
             }
             guard case .object(var o) = patched else { throw APIError.badRequest("patch produced a non-object") }
-            if let rv = o["metadata"]?["resourceVersion"]?.stringValue, rv != old["metadata"]?["resourceVersion"]?.stringValue {
+            if let rv = o["metadata"]?["resourceVersion"]?.stringValue,
+                rv != old["metadata"]?["resourceVersion"]?.stringValue
+            {
                 throw APIError.conflict(t, name)
             }
             if o["kind"]?.stringValue != t.kind || o["apiVersion"]?.stringValue != t.apiVersion {
-                throw APIError.badRequest("the API version in the data (\(o["apiVersion"]?.stringValue ?? "")) does not match the expected API version (\(t.apiVersion))")
+                throw APIError.badRequest(
+                    "the API version in the data (\(o["apiVersion"]?.stringValue ?? "")) does not match the expected API version (\(t.apiVersion))"
+                )
             }
             if o["metadata"]?["name"]?.stringValue != name {
-                throw APIError.badRequest("the name of the object (\(o["metadata"]?["name"]?.stringValue ?? "")) does not match the name on the URL (\(name))")
+                throw APIError.badRequest(
+                    "the name of the object (\(o["metadata"]?["name"]?.stringValue ?? "")) does not match the name on the URL (\(name))"
+                )
             }
-            if case .array(let mf)? = patch["metadata"]?["managedFields"], mf.isEmpty { o["metadata"]?["managedFields"] = nil }
-            return try commitUpdate(&s, t, old: old, new: o, r, manager: r.fieldManager, subresource: subresource, managedFields: nil)
+            if case .array(let mf)? = patch["metadata"]?["managedFields"], mf.isEmpty {
+                o["metadata"]?["managedFields"] = nil
+            }
+            return try commitUpdate(
+                &s,
+                t,
+                old: old,
+                new: o,
+                r,
+                manager: r.fieldManager,
+                subresource: subresource,
+                managedFields: nil
+            )
         }
     }
 
     // MARK: Server-side apply
 
-    func apply(_ r: APIRequest, _ t: ResourceType, _ ns: String?, _ name: String, subresource: String?) throws -> APIResponse {
+    func apply(
+        _ r: APIRequest,
+        _ t: ResourceType,
+        _ ns: String?,
+        _ name: String,
+        subresource: String?
+    ) throws -> APIResponse {
         guard let manager = r.query["fieldManager"], !manager.isEmpty else {
             throw APIError.badRequest("PATCH /\(t.groupResource)/\(name): fieldManager is required for apply requests")
         }
@@ -424,7 +561,9 @@ extension APIServer {
         do { value = try Value(yaml: String(decoding: r.body, as: UTF8.self)) } catch {
             throw APIError.badRequest("error decoding YAML: \(error)")
         }
-        guard case .object(var config) = value else { throw APIError.badRequest("error decoding YAML: the applied configuration is not an object") }
+        guard case .object(var config) = value else {
+            throw APIError.badRequest("error decoding YAML: the applied configuration is not an object")
+        }
         try checkTypeMeta(&config, t)
         try setNamespace(&config, t, ns)
         if let n = config["metadata"]?["name"]?.stringValue, n != name {
@@ -464,11 +603,13 @@ extension APIServer {
             }
             if !conflicts.isEmpty && !force {
                 func who(_ c: (manager: String, operation: String, apiVersion: String, path: [String])) -> String {
-                    c.operation == "Apply" ? "conflict with \"\(c.manager)\"" : "conflict with \"\(c.manager)\" using \(c.apiVersion)"
+                    c.operation == "Apply"
+                        ? "conflict with \"\(c.manager)\"" : "conflict with \"\(c.manager)\" using \(c.apiVersion)"
                 }
                 let message: String
                 if conflicts.count == 1 {
-                    message = "Apply failed with 1 conflict: \(who(conflicts[0])): \(FieldSet.describe(conflicts[0].path))"
+                    message =
+                        "Apply failed with 1 conflict: \(who(conflicts[0])): \(FieldSet.describe(conflicts[0].path))"
                 } else {
                     var lines: [String] = []
                     for m in Array(Set(conflicts.map { who($0) })).sorted() {
@@ -478,10 +619,20 @@ extension APIServer {
                     message = "Apply failed with \(conflicts.count) conflicts: \(lines.joined(separator: "\n"))"
                 }
                 throw APIError(
-                    code: 409, reason: "Conflict", message: message,
-                    details: ["causes": .array(conflicts.map {
-                        ["reason": "FieldManagerConflict", "message": .string(who($0)), "field": .string(FieldSet.describe($0.path))]
-                    })])
+                    code: 409,
+                    reason: "Conflict",
+                    message: message,
+                    details: [
+                        "causes": .array(
+                            conflicts.map {
+                                [
+                                    "reason": "FieldManagerConflict", "message": .string(who($0)),
+                                    "field": .string(FieldSet.describe($0.path)),
+                                ]
+                            }
+                        )
+                    ]
+                )
             }
             // Forced: the conflicting fields move to this manager.
             var previous = FieldSet()
@@ -489,7 +640,9 @@ extension APIServer {
             for i in entries.indices {
                 let m = entries[i]["manager"]?.stringValue ?? ""
                 var set = FieldSet(fieldsV1: entries[i]["fieldsV1"] ?? [:])
-                if m == manager && entries[i]["operation"]?.stringValue == "Apply" && entries[i]["subresource"]?.stringValue == subresource {
+                if m == manager && entries[i]["operation"]?.stringValue == "Apply"
+                    && entries[i]["subresource"]?.stringValue == subresource
+                {
                     previous = set
                     continue
                 }
@@ -504,7 +657,10 @@ extension APIServer {
             }
             entries.removeAll { $0.isNull }
             // Merge, then drop what this manager applied before, no longer applies, and nobody else owns.
-            var base: ObjectValue = old ?? ["apiVersion": .string(t.apiVersion), "kind": .string(t.kind), "metadata": config["metadata"] ?? [:]]
+            var base: ObjectValue =
+                old ?? [
+                    "apiVersion": .string(t.apiVersion), "kind": .string(t.kind), "metadata": config["metadata"] ?? [:],
+                ]
             if old == nil { base["metadata"]?["managedFields"] = nil }
             var merged = Patches.applyMerge(.object(base), .object(appliedPart), shape: shape)
             var removed = previous
@@ -516,16 +672,30 @@ extension APIServer {
             newObject["kind"] = .string(t.kind)
             let mine = managedEntry(manager, "Apply", t, appliedSet, subresource: subresource)
             if let i = entries.firstIndex(where: {
-                $0["manager"]?.stringValue == manager && $0["operation"]?.stringValue == "Apply" && $0["subresource"]?.stringValue == subresource
+                $0["manager"]?.stringValue == manager && $0["operation"]?.stringValue == "Apply"
+                    && $0["subresource"]?.stringValue == subresource
             }) {
-                if FieldSet(fieldsV1: entries[i]["fieldsV1"] ?? [:]) == appliedSet { entries[i]["fieldsV1"] = appliedSet.fieldsV1 } else { entries[i] = mine }
+                if FieldSet(fieldsV1: entries[i]["fieldsV1"] ?? [:]) == appliedSet {
+                    entries[i]["fieldsV1"] = appliedSet.fieldsV1
+                } else {
+                    entries[i] = mine
+                }
             } else {
                 entries.append(mine)
             }
             guard let old else {
                 return try createLocked(&s, newObject, t, r, managedFields: .array(entries))
             }
-            return try commitUpdate(&s, t, old: old, new: newObject, r, manager: manager, subresource: subresource, managedFields: .array(entries))
+            return try commitUpdate(
+                &s,
+                t,
+                old: old,
+                new: newObject,
+                r,
+                manager: manager,
+                subresource: subresource,
+                managedFields: .array(entries)
+            )
         }
     }
 }

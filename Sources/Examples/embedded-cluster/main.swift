@@ -6,7 +6,9 @@ import Foundation
 @main
 struct EmbeddedClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "embedded-cluster", abstract: "An in-process Kubernetes API server on loopback, for kubectl and tests.")
+        commandName: "embedded-cluster",
+        abstract: "An in-process Kubernetes API server on loopback, for kubectl and tests."
+    )
 
     @Option(help: "Port to listen on (0 picks a free one).") var port = 0
     @Option(help: "Where to write a kubeconfig for kubectl.") var kubeconfig: String?
@@ -15,9 +17,17 @@ struct EmbeddedClusterCommand: AsyncParsableCommand {
 
     func run() async throws {
         let cluster = try await EmbeddedCluster.start(
-            .init(port: port, kubeconfigPath: kubeconfig, simulateWorkloads: simulateWorkloads, initialObjectsDirectory: load))
+            .init(
+                port: port,
+                kubeconfigPath: kubeconfig,
+                simulateWorkloads: simulateWorkloads,
+                initialObjectsDirectory: load
+            )
+        )
         print("embedded cluster listening on \(cluster.url)")
-        if let kubeconfig { print("kubeconfig written to \(kubeconfig); try: kubectl --kubeconfig \(kubeconfig) get ns") }
+        if let kubeconfig {
+            print("kubeconfig written to \(kubeconfig); try: kubectl --kubeconfig \(kubeconfig) get ns")
+        }
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)
         let stream = AsyncStream<Int32> { continuation in
