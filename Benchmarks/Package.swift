@@ -18,6 +18,13 @@ let package = Package(
         .executableTarget(
             name: "bench-ratios",
             dependencies: ["Corpus", "CLibYAMLAnchor", .product(name: "Manifests", package: "swift-gitops")]),
+        // Requests per second of the embedded cluster over loopback (`cluster-ratios`).
+        .executableTarget(
+            name: "cluster-ratios",
+            dependencies: [
+                .product(name: "EmbeddedCluster", package: "swift-gitops"),
+                .product(name: "Manifests", package: "swift-gitops"),
+            ]),
         // Full distributions with package-benchmark (`swift package benchmark`).
         .executableTarget(
             name: "ManifestsBenchmarks",
