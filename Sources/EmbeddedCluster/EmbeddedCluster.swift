@@ -37,6 +37,9 @@ public final class EmbeddedCluster: Sendable {
         /// Bytes a watch may have queued and unread before the server drops it (32 MiB by default),
         /// so a watcher that stops reading cannot hold the server's memory.
         public var maxWatchBacklogBytes: Int
+        /// Seconds between the BOOKMARK events of watches that allow them (the real watch cache
+        /// sends one about every minute, and one shortly before `timeoutSeconds`).
+        public var bookmarkInterval: Double
 
         /// Options with the defaults: loopback, a free port, no simulation.
         public init(
@@ -47,8 +50,10 @@ public final class EmbeddedCluster: Sendable {
             simulationDelay: Double = 1.0,
             initialObjectsDirectory: String? = nil,
             threads: Int = System.coreCount,
-            maxWatchBacklogBytes: Int = 32 << 20
+            maxWatchBacklogBytes: Int = 32 << 20,
+            bookmarkInterval: Double = 60
         ) {
+            self.bookmarkInterval = bookmarkInterval
             self.maxWatchBacklogBytes = maxWatchBacklogBytes
             self.host = host
             self.port = port

@@ -24,6 +24,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var tooLarge = false
     private var watchID: Int?
     private var watchState: WatchStreamState?
+    private var bookmarks: RepeatedTask?
     static let maxBody = 3 << 20
 
     init(server: APIServer) { self.server = server }
@@ -55,6 +56,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func endWatch() {
+        bookmarks?.cancel()
+        bookmarks = nil
         if let id = watchID { server.stopWatch(id) }
         watchID = nil
         watchState?.inner.withLock { $0.finished = true }
@@ -188,6 +191,10 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         watchID = id
         let server = self.server
+        if plan.request.query["allowWatchBookmarks"] == "true" && server.options.bookmarkInterval > 0 {
+            let interval = TimeAmount.milliseconds(Int64(server.options.bookmarkInterval * 1000))
+            bookmarks = loop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in server.bookmark(id) }
+        }
         if let timeout = plan.timeout, timeout > 0 {
             if plan.request.query["allowWatchBookmarks"] == "true" && timeout > 2 {
                 loop.scheduleTask(in: .seconds(Int64(timeout - 2))) { server.bookmark(id) }

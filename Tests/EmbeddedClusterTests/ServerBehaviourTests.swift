@@ -196,6 +196,27 @@ struct ServerBehaviourTests {
         }
     }
 
+    @Test func periodicBookmarks() async throws {
+        try await withCluster(.init(bookmarkInterval: 0.3)) { cluster in
+            let result = try RawHTTP.request(
+                port: cluster.port,
+                "GET",
+                "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=100&allowWatchBookmarks=true&timeoutSeconds=1"
+            )
+            let types = result.text.split(separator: "\n").compactMap {
+                try? Value(json: Array($0.utf8))["type"]?.stringValue
+            }
+            #expect(types.count >= 2)
+            #expect(types.allSatisfy { $0 == "BOOKMARK" })
+            let plain = try RawHTTP.request(
+                port: cluster.port,
+                "GET",
+                "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=100&timeoutSeconds=1"
+            )
+            #expect(plain.body.isEmpty)
+        }
+    }
+
     @Test func aWatcherThatStopsReadingIsDropped() async throws {
         try await withCluster(.init(maxWatchBacklogBytes: 256 << 10)) { cluster in
             let port = cluster.port

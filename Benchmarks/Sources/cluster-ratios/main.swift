@@ -11,7 +11,7 @@ import Foundation
 import Manifests
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// One keep-alive HTTP/1.1 connection to 127.0.0.1, reading Content-Length and chunked bodies.
@@ -28,7 +28,9 @@ final class Connection {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         _ = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
     }
 
@@ -73,7 +75,9 @@ final class Connection {
             let l = line()
             if l.isEmpty { break }
             let lower = l.lowercased()
-            if lower.hasPrefix("content-length:") { length = Int(lower.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0 }
+            if lower.hasPrefix("content-length:") {
+                length = Int(lower.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
+            }
             if lower.hasPrefix("transfer-encoding:") && lower.contains("chunked") { chunked = true }
         }
         guard chunked else { return (status, bytes(length)) }
@@ -100,7 +104,8 @@ func seconds(_ body: () -> Void) -> Double {
 
 /// Best of `rounds` alternating runs of ours and the anchor.
 func pair(rounds: Int, _ ours: () -> Void, _ anchor: () -> Void) -> (Double, Double) {
-    var a = Double.infinity, b = Double.infinity
+    var a = Double.infinity
+    var b = Double.infinity
     for _ in 0..<rounds {
         a = min(a, seconds(ours))
         b = min(b, seconds(anchor))
@@ -117,10 +122,19 @@ func line(_ name: String, ours: Double, anchorName: String, anchor: Double, unit
 let cluster = try await EmbeddedCluster.start(.init(threads: 2))
 let c = Connection(port: cluster.port)
 let json = "application/json"
-_ = c.request("POST", "/api/v1/namespaces/default/configmaps", contentType: json, body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bench"},"data":{"a":"1"}}"#.utf8))
+_ = c.request(
+    "POST",
+    "/api/v1/namespaces/default/configmaps",
+    contentType: json,
+    body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bench"},"data":{"a":"1"}}"#.utf8)
+)
 
 let n = 2000
-let (get, version) = pair(rounds: 3, { for _ in 0..<n { _ = c.request("GET", "/api/v1/namespaces/default/configmaps/bench") } }, { for _ in 0..<n { _ = c.request("GET", "/version") } })
+let (get, version) = pair(
+    rounds: 3,
+    { for _ in 0..<n { _ = c.request("GET", "/api/v1/namespaces/default/configmaps/bench") } },
+    { for _ in 0..<n { _ = c.request("GET", "/version") } }
+)
 print(line("get", ours: Double(n) / get, anchorName: "get-version", anchor: Double(n) / version, unit: "req/s"))
 
 let deployment = """
@@ -139,28 +153,45 @@ let deployment = """
     """
 var i = 0
 let m = 500
-let (apply, version2) = pair(rounds: 3, {
-    for _ in 0..<m {
-        i += 1
-        let (status, _) = c.request("PATCH", "/apis/apps/v1/namespaces/default/deployments/web?fieldManager=bench&force=true", contentType: "application/apply-patch+yaml", body: Array(deployment.replacingOccurrences(of: "REPLICAS", with: String(i % 5 + 1)).utf8))
-        precondition(status < 300)
-    }
-}, { for _ in 0..<m { _ = c.request("GET", "/version") } })
+let (apply, version2) = pair(
+    rounds: 3,
+    {
+        for _ in 0..<m {
+            i += 1
+            let (status, _) = c.request(
+                "PATCH",
+                "/apis/apps/v1/namespaces/default/deployments/web?fieldManager=bench&force=true",
+                contentType: "application/apply-patch+yaml",
+                body: Array(deployment.replacingOccurrences(of: "REPLICAS", with: String(i % 5 + 1)).utf8)
+            )
+            precondition(status < 300)
+        }
+    },
+    { for _ in 0..<m { _ = c.request("GET", "/version") } }
+)
 print(line("apply", ours: Double(m) / apply, anchorName: "get-version", anchor: Double(m) / version2, unit: "req/s"))
 
 for k in 0..<10_000 {
-    let body = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-\#(k)","labels":{"app":"bench"}},"data":{"key":"value-\#(k)","other":"\#(String(repeating: "x", count: 100))"}}"#
+    let body =
+        #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-\#(k)","labels":{"app":"bench"}},"data":{"key":"value-\#(k)","other":"\#(String(repeating: "x", count: 100))"}}"#
     _ = c.request("POST", "/api/v1/namespaces/default/configmaps", contentType: json, body: Array(body.utf8))
 }
 var listBytes = 0
 var listValue: Value = .null
-let (list, emit) = pair(rounds: 3, {
-    let (_, body) = c.request("GET", "/api/v1/namespaces/default/configmaps")
-    listBytes = body.count
-    if listValue == .null { listValue = (try? Value(json: body)) ?? .null }
-}, {
-    _ = try? listValue.jsonBytes()
-})
+let (list, emit) = pair(
+    rounds: 3,
+    {
+        let (_, body) = c.request("GET", "/api/v1/namespaces/default/configmaps")
+        listBytes = body.count
+        if listValue == .null { listValue = (try? Value(json: body)) ?? .null }
+    },
+    {
+        _ = try? listValue.jsonBytes()
+    }
+)
 let mb = Double(listBytes) / 1_000_000
-print(line("list-10k", ours: mb / list, anchorName: "jsonBytes", anchor: mb / emit, unit: "MB/s") + ", \(String(format: "%.0f", list * 1000)) ms for \(String(format: "%.1f", mb)) MB")
+print(
+    line("list-10k", ours: mb / list, anchorName: "jsonBytes", anchor: mb / emit, unit: "MB/s")
+        + ", \(String(format: "%.0f", list * 1000)) ms for \(String(format: "%.1f", mb)) MB"
+)
 try await cluster.shutdown()
