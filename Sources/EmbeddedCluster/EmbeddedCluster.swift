@@ -149,6 +149,9 @@ public final class EmbeddedCluster: Sendable {
         """
     }
 
+    /// How many watch streams are open right now; a test can wait for its client to be watching.
+    public var activeWatchCount: Int { server.state.withLock { $0.watchers.count } }
+
     /// Writes ``kubeconfig`` to a file.
     ///
     /// - Throws: a file system error when the file cannot be written.

@@ -272,9 +272,14 @@ struct KubectlTests {
         try await withCluster { cluster in
             let port = cluster.port
             let watcher = Task.detached { [cluster] in
-                try Kubectl.on(cluster, ["get", "cm", "-w", "--output-watch-events", "-l", "set=watch"], timeout: 6)
+                try Kubectl.on(cluster, ["get", "cm", "-w", "--output-watch-events", "-l", "set=watch"], timeout: 8)
             }
-            try await Task.sleep(for: .seconds(2))
+            // Change things only once kubectl is watching.
+            let deadline = ContinuousClock.now + .seconds(7)
+            while cluster.activeWatchCount == 0 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(cluster.activeWatchCount == 1)
             let json = [("Content-Type", "application/json")]
             _ = try RawHTTP.request(
                 port: port,
