@@ -275,10 +275,10 @@ final class APIServer: Sendable {
             }
             var cont: String? = nil
             var remaining: Int? = nil
-            if limit > 0 && out.count == limit && i < keys.count && (prefix == nil || keys[i].hasPrefix(prefix!)) {
+            if limit > 0 && out.count == limit && i < keys.count && keys[i].hasPrefix(prefix ?? "") {
                 var more = 0
                 var j = i
-                while j < keys.count, prefix == nil || keys[j].hasPrefix(prefix!) {
+                while j < keys.count, keys[j].hasPrefix(prefix ?? "") {
                     if !filtered {
                         more += 1
                     } else if let o = store[keys[j]],

@@ -108,8 +108,8 @@ struct FieldSet: Equatable, Sendable {
     var fieldsV1: Value {
         var o = ObjectValue()
         if member && !children.isEmpty { o["."] = [:] }
-        for key in children.keys.sorted() {
-            o[key] = children[key]!.fieldsV1
+        for (key, child) in children.sorted(by: { $0.key < $1.key }) {
+            o[key] = child.fieldsV1
         }
         return .object(o)
     }
@@ -147,7 +147,7 @@ struct FieldSet: Equatable, Sendable {
     func members(prefix: [String] = []) -> [[String]] {
         var out: [[String]] = []
         if member && !prefix.isEmpty { out.append(prefix) }
-        for k in children.keys.sorted() { out += children[k]!.members(prefix: prefix + [k]) }
+        for (k, child) in children.sorted(by: { $0.key < $1.key }) { out += child.members(prefix: prefix + [k]) }
         return out
     }
 

@@ -38,10 +38,12 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .body(var buf):
             if (body?.readableBytes ?? 0) + buf.readableBytes > Self.maxBody {
                 tooLarge = true
-            } else if body == nil {
-                body = buf
+            } else if var existing = body {
+                body = nil  // keep the buffer uniquely referenced while it grows
+                existing.writeBuffer(&buf)
+                body = existing
             } else {
-                body!.writeBuffer(&buf)
+                body = buf
             }
         case .end:
             guard let head else { return }

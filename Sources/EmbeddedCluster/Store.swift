@@ -104,8 +104,9 @@ struct ClusterState: Sendable {
                     Render.watchEvent(type, Render.table([event.object], w.type, rv: nil, includeHeaders: true), w.type)
                 )
             } else if type == event.type {
-                if encoded == nil { encoded = Render.watchEvent(type, .object(event.object), w.type) }
-                w.sink.send(encoded!)
+                let bytes = encoded ?? Render.watchEvent(type, .object(event.object), w.type)
+                encoded = bytes
+                w.sink.send(bytes)
             } else {
                 w.sink.send(Render.watchEvent(type, .object(event.object), w.type))
             }

@@ -140,7 +140,7 @@ enum StructuralSchema {
             causes.append(
                 (
                     path, "FieldValueInvalid",
-                    "Invalid value: \(v.goDescription): \(path) in body should be greater than or equal to \(s["minimum"]!.goDescription)"
+                    "Invalid value: \(v.goDescription): \(path) in body should be greater than or equal to \((s["minimum"] ?? .null).goDescription)"
                 )
             )
         }
@@ -148,7 +148,7 @@ enum StructuralSchema {
             causes.append(
                 (
                     path, "FieldValueInvalid",
-                    "Invalid value: \(v.goDescription): \(path) in body should be less than or equal to \(s["maximum"]!.goDescription)"
+                    "Invalid value: \(v.goDescription): \(path) in body should be less than or equal to \((s["maximum"] ?? .null).goDescription)"
                 )
             )
         }

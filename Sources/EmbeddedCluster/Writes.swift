@@ -44,7 +44,7 @@ extension APIServer {
             )
         }
         if o["metadata"] == nil { o["metadata"] = [:] }
-        guard case .object = o["metadata"]! else { throw APIError.badRequest("metadata must be an object") }
+        guard case .object? = o["metadata"] else { throw APIError.badRequest("metadata must be an object") }
     }
 
     func setNamespace(_ o: inout ObjectValue, _ t: ResourceType, _ ns: String?) throws {
