@@ -92,6 +92,20 @@ final class APIServer: Sendable {
 
     private func route(_ r: APIRequest) throws -> APIResponse {
         var r = r
+        if r.method == "POST" && r.path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" {
+            // No authorization here: every request is allowed (kubectl auth can-i sends protobuf;
+            // the spec is echoed when the body is JSON).
+            let spec = (try? Value(json: r.body))?["spec"] ?? [:]
+            return ok(
+                [
+                    "kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1", "metadata": [:],
+                    "spec": spec,
+                    "status": ["allowed": true, "reason": "the embedded cluster allows every request"],
+                ],
+                r,
+                code: 201
+            )
+        }
         if !r.body.isEmpty, let ct = r.header("content-type"), ct.contains("protobuf"),
             let value = try? Protobuf.decode(r.body), let json = try? value.jsonBytes()
         {

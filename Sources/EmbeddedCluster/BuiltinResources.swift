@@ -450,5 +450,18 @@ extension ResourceType {
             categories: [],
             subresourceDetails: []
         ),
+        // authorization.k8s.io (hand-written from the same discovery document): every review is allowed.
+        ResourceType(
+            group: "authorization.k8s.io",
+            version: "v1",
+            resource: "selfsubjectaccessreviews",
+            kind: "SelfSubjectAccessReview",
+            singular: "selfsubjectaccessreview",
+            namespaced: false,
+            verbs: ["create"],
+            shortNames: [],
+            categories: [],
+            subresourceDetails: []
+        ),
     ]
 }

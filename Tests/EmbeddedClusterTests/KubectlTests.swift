@@ -61,6 +61,8 @@ struct KubectlTests {
             for line in ["deployments", "configmaps", "customresourcedefinitions", "poddisruptionbudgets", "leases"] {
                 #expect(resources.stdout.contains(line))
             }
+            let canI = try k(cluster, "auth", "can-i", "create", "deployments")
+            #expect(canI.stdout == "yes\n", "\(canI.stderr)")
             let version = try k(cluster, "version")
             #expect(version.stdout.contains("Server Version: v1.36.2"))
 
