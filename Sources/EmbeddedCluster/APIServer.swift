@@ -242,6 +242,7 @@ final class APIServer: Sendable {
         let fields = try FieldSelector(parsing: r.query["fieldSelector"] ?? "", kind: t.kind)
         let limit = r.query["limit"].flatMap(Int.init) ?? 0
         var start: String? = nil
+        var tokenRV: Int64? = nil
         if let c = r.query["continue"], !c.isEmpty {
             guard let bytes = Base64.urlDecode(c), let token = try? Value(json: bytes),
                 let s = token["start"]?.stringValue
@@ -249,10 +250,21 @@ final class APIServer: Sendable {
                 throw APIError.badRequest("continue key is not valid: illegal base64 data at input byte 0")
             }
             start = s
+            tokenRV = token["rv"]?.intValue
         }
         let (items, rv, cont, remaining): ([ObjectValue], Int64, String?, Int?) = state.withLock { s in
-            let keys = s.sortedKeys(t.groupResource)
-            let store = s.objects[t.groupResource] ?? [:]
+            // Later pages read the snapshot the first page saw (copy-on-write makes it cheap), as
+            // the real server reads them at the first page's resourceVersion.
+            var keys = s.sortedKeys(t.groupResource)
+            var store = s.objects[t.groupResource] ?? [:]
+            var listRV = s.rv
+            if let tokenRV,
+                let snapshot = s.listSnapshots.first(where: { $0.rv == tokenRV && $0.groupResource == t.groupResource })
+            {
+                keys = snapshot.keys
+                store = snapshot.store
+                listRV = tokenRV
+            }
             var lo = 0
             if let start {
                 var a = 0
@@ -304,12 +316,18 @@ final class APIServer: Sendable {
                 }
                 if more > 0 {
                     let startKey = keys[i]
-                    let token: Value = ["v": "meta.k8s.io/v1", "rv": .int(s.rv), "start": .string(startKey)]
+                    let token: Value = ["v": "meta.k8s.io/v1", "rv": .int(listRV), "start": .string(startKey)]
                     cont = Base64.urlEncode((try? token.jsonBytes()) ?? [])
                     remaining = filtered ? nil : more
+                    if !s.listSnapshots.contains(where: { $0.rv == listRV && $0.groupResource == t.groupResource }) {
+                        s.listSnapshots.append(
+                            .init(rv: listRV, groupResource: t.groupResource, keys: keys, store: store)
+                        )
+                        if s.listSnapshots.count > 8 { s.listSnapshots.removeFirst() }
+                    }
                 }
             }
-            return (out, s.rv, cont, remaining)
+            return (out, listRV, cont, remaining)
         }
         if r.wantsTable {
             return ok(Render.table(items, t, rv: rv, cont: cont, remaining: remaining), r)

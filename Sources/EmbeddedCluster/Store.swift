@@ -41,6 +41,14 @@ struct ClusterState: Sendable {
     var nextWatcher = 0
     /// Work for the simulated controllers, drained by `APIServer.runControllers()`.
     var pendingControllers = false
+    /// The states paginated lists are reading (the last few), by list resourceVersion.
+    struct ListSnapshot: Sendable {
+        var rv: Int64
+        var groupResource: String
+        var keys: [String]
+        var store: [String: ObjectValue]
+    }
+    var listSnapshots: [ListSnapshot] = []
     /// Service address allocation: 10.96.0.0/12 from .1 (the real default range), node ports from 30000.
     var nextServiceIP = 1
     var nextNodePort: Int64 = 30000
