@@ -198,17 +198,20 @@ extension APIServer {
         requestControllers(&s)
     }
 
-    func requestControllers(_ s: inout ClusterState) {
-        guard !s.pendingControllers else { return }
-        s.pendingControllers = true
-        schedule(0.05) { [self] in self.runControllers() }
+    /// Runs the controllers after `delay` seconds, unless a run is already due sooner.
+    func requestControllers(_ s: inout ClusterState, delay: Double = 0.05) {
+        let due = Date().timeIntervalSince1970 + delay
+        if let pending = s.controllersDue, pending <= due { return }
+        s.controllersDue = due
+        schedule(delay) { [self] in self.runControllers() }
     }
 
     /// Garbage collection, foreground deletion, namespace and CRD cleanup: one pass over the state.
     func runControllers() {
         state.withLock { s in
-            s.pendingControllers = false
+            s.controllersDue = nil
             var again = false
+            var waiting = false
             var uids = Set<String>()
             var dependents: [String: Int] = [:]
             for t in s.registry.all {
@@ -255,15 +258,23 @@ extension APIServer {
                     }
                     if t.group == "" && t.resource == "namespaces" {
                         var remaining = 0
+                        var byResource: [(String, Int)] = []
+                        var byFinalizer: [String: Int] = [:]
                         for ct in s.registry.all where ct.namespaced {
+                            var count = 0
                             for (_, d) in s.objects[ct.groupResource] ?? [:]
                             where d["metadata"]?["namespace"]?.stringValue == name {
-                                remaining += 1
+                                count += 1
                                 if d["metadata"]?["deletionTimestamp"] == nil {
                                     _ = deleteLocked(&s, ct, d, DeleteOptions())
                                     again = true
                                 }
+                                for f in d["metadata"]?["finalizers"]?.arrayValue ?? [] {
+                                    if let f = f.stringValue { byFinalizer[f, default: 0] += 1 }
+                                }
                             }
+                            remaining += count
+                            if count > 0 { byResource.append(("\(ct.resource).\(ct.group)", count)) }
                         }
                         if remaining == 0 {
                             var gone = o
@@ -271,7 +282,8 @@ extension APIServer {
                             gone["metadata"]?["resourceVersion"] = .string(String(s.nextRV()))
                             s.put(t, gone, type: "DELETED", old: o)
                         } else {
-                            again = true
+                            waiting = true
+                            namespaceConditions(&s, t, o, byResource: byResource, byFinalizer: byFinalizer)
                         }
                         continue
                     }
@@ -291,13 +303,111 @@ extension APIServer {
                             finalizers.removeAll { $0 == "customresourcecleanup.apiextensions.k8s.io" }
                             _ = finalize(&s, t, o, finalizers)
                         } else {
-                            again = true
+                            waiting = true
                         }
                     }
                 }
             }
-            if again { requestControllers(&s) }
+            if again {
+                requestControllers(&s)
+            } else if waiting {
+                requestControllers(&s, delay: 0.5)
+            }
         }
+    }
+
+    /// The conditions the namespace controller writes while content remains (12-namespace-deletion).
+    func namespaceConditions(
+        _ s: inout ClusterState,
+        _ t: ResourceType,
+        _ ns: ObjectValue,
+        byResource: [(String, Int)],
+        byFinalizer: [String: Int]
+    ) {
+        let now = Clock.now()
+        func condition(_ type: String, _ status: String, _ reason: String, _ message: String) -> Value {
+            [
+                "type": .string(type), "status": .string(status), "lastTransitionTime": .string(now),
+                "reason": .string(reason), "message": .string(message),
+            ]
+        }
+        var conditions: [Value] = [
+            condition(
+                "NamespaceDeletionDiscoveryFailure",
+                "False",
+                "ResourcesDiscovered",
+                "All resources successfully discovered"
+            ),
+            condition(
+                "NamespaceDeletionGroupVersionParsingFailure",
+                "False",
+                "ParsedGroupVersions",
+                "All legacy kube types successfully parsed"
+            ),
+            condition(
+                "NamespaceDeletionContentFailure",
+                "False",
+                "ContentDeleted",
+                "All content successfully deleted, may be waiting on finalization"
+            ),
+            condition(
+                "NamespaceContentRemaining",
+                "True",
+                "SomeResourcesRemain",
+                "Some resources are remaining: "
+                    + byResource.sorted { $0.0 < $1.0 }.map { "\($0.0) has \($0.1) resource instances" }.joined(
+                        separator: ", "
+                    )
+            ),
+        ]
+        if !byFinalizer.isEmpty {
+            conditions.append(
+                condition(
+                    "NamespaceFinalizersRemaining",
+                    "True",
+                    "SomeFinalizersRemain",
+                    "Some content in the namespace has finalizers remaining: "
+                        + byFinalizer.sorted { $0.key < $1.key }.map { "\($0.key) in \($0.value) resource instances" }
+                        .joined(separator: ", ")
+                )
+            )
+        }
+        func withoutTimes(_ v: Value?) -> [Value] {
+            (v?.arrayValue ?? []).map { c in
+                var c = c
+                c["lastTransitionTime"] = nil
+                return c
+            }
+        }
+        if withoutTimes(ns["status"]?["conditions"]) == withoutTimes(.array(conditions)) { return }
+        // Keep the transition time of conditions that did not change.
+        for i in conditions.indices {
+            if let old = ns["status"]?["conditions"]?.arrayValue?.first(where: { $0["type"] == conditions[i]["type"] }),
+                old["status"] == conditions[i]["status"]
+            {
+                conditions[i]["lastTransitionTime"] = old["lastTransitionTime"]
+            }
+        }
+        var n = ns
+        n["status"]?["conditions"] = .array(conditions)
+        let r = APIRequest(
+            method: "PUT",
+            path: "",
+            query: [:],
+            headers: [("user-agent", "kube-controller-manager/v1.36.2")],
+            body: []
+        )
+        _ = try? commitUpdate(
+            &s,
+            t,
+            old: ns,
+            new: n,
+            r,
+            manager: "kube-controller-manager",
+            subresource: "status",
+            managedFields: nil,
+            dryRun: false
+        )
     }
 
     /// Writes the remaining finalizers; deletes the object when none are left.

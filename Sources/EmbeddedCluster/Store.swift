@@ -39,8 +39,8 @@ struct ClusterState: Sendable {
     var historyStart = 0
     var watchers: [Int: Watcher] = [:]
     var nextWatcher = 0
-    /// Work for the simulated controllers, drained by `APIServer.runControllers()`.
-    var pendingControllers = false
+    /// When the simulated controllers run next (seconds since 1970), if a run is scheduled.
+    var controllersDue: Double?
     /// The states paginated lists are reading (the last few), by list resourceVersion.
     struct ListSnapshot: Sendable {
         var rv: Int64

@@ -432,7 +432,10 @@ extension APIServer {
         let sameManagers = Self.sameManagers(old["metadata"]?["managedFields"], o["metadata"]?["managedFields"])
         if a == b && sameManagers { return ok(.object(old), r, warnings: warnings) }
         if dryRun ?? r.dryRun { return ok(.object(o), r, warnings: warnings) }
-        if o["metadata"]?["deletionTimestamp"] != nil, (o["metadata"]?["finalizers"]?.arrayValue ?? []).isEmpty {
+        // (Namespaces are held by spec.finalizers and removed by the namespace controller.)
+        if o["metadata"]?["deletionTimestamp"] != nil, (o["metadata"]?["finalizers"]?.arrayValue ?? []).isEmpty,
+            !(t.group.isEmpty && t.resource == "namespaces")
+        {
             // The last finalizer went: the object is deleted instead of updated.
             var gone = o
             gone["metadata"]?["resourceVersion"] = .string(String(s.nextRV()))

@@ -452,7 +452,17 @@ struct FixtureReplayTests {
             #expect(
                 try RawHTTP.request(port: port, "GET", "/api/v1/namespaces/fixtures/configmaps/plain").status == 404
             )
-            #expect(try RawHTTP.request(port: port, "GET", "/api/v1/namespaces/fixtures").status == 200)
+            let terminating = try RawHTTP.request(port: port, "GET", "/api/v1/namespaces/fixtures")
+            #expect(terminating.status == 200)
+            let real = try Exchange("12-namespace-deletion/02-get-namespace-terminating").responseBody
+            let types = { (v: Value?) in
+                v?["status"]?["conditions"]?.arrayValue?.compactMap { $0["type"]?.stringValue } ?? []
+            }
+            #expect(types(terminating.json) == types(real))
+            #expect(
+                terminating.json["status"]?["conditions"]?[3]?["message"]
+                    == "Some resources are remaining: configmaps. has 1 resource instances"
+            )
             try replay("12-namespace-deletion/04-merge-patch-remove-last-finalizer-200", port)
             try await Task.sleep(for: .milliseconds(300))
             try replaySame("12-namespace-deletion/05-get-namespace-after-deletion-404", port)
