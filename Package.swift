@@ -16,10 +16,13 @@ let package = Package(
         .executable(name: "gitops-render", targets: ["gitops-render"]),
         .executable(name: "gitops-fetch", targets: ["gitops-fetch"]),
         .executable(name: "gitops-health", targets: ["gitops-health"]),
+        .library(name: "EmbeddedCluster", targets: ["EmbeddedCluster"]),
+        .executable(name: "embedded-cluster", targets: ["embedded-cluster"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries, linked from the system (Debian's -dev packages).
@@ -58,6 +61,21 @@ let package = Package(
             name: "gitops-health",
             dependencies: ["Health", "Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-health"),
+
+        .target(
+            name: "EmbeddedCluster",
+            dependencies: [
+                "Manifests",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
+        .executableTarget(
+            name: "embedded-cluster",
+            dependencies: ["EmbeddedCluster", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Examples/embedded-cluster"),
+        .testTarget(
+            name: "EmbeddedClusterTests", dependencies: ["EmbeddedCluster", "Manifests"], resources: [.copy("Fixtures")]),
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),

@@ -23,6 +23,13 @@ let package = Package(
                 .product(name: "Diff", package: "swift-gitops"),
                 .product(name: "Health", package: "swift-gitops"),
             ]),
+        // Requests per second of the embedded cluster over loopback (`cluster-ratios`).
+        .executableTarget(
+            name: "cluster-ratios",
+            dependencies: [
+                .product(name: "EmbeddedCluster", package: "swift-gitops"),
+                .product(name: "Manifests", package: "swift-gitops"),
+            ]),
         // Full distributions with package-benchmark (`swift package benchmark`).
         .executableTarget(
             name: "ManifestsBenchmarks",

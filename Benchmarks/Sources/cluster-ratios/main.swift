@@ -1,0 +1,197 @@
+// Requests per second of the embedded cluster over loopback, each against an anchor measured in
+// the same run (higher ratio is better):
+//   get: GET of one ConfigMap, against GET /version on the same keep-alive connection (the
+//        HTTP and transport floor).
+//   apply: server-side apply of a Deployment (replicas change each time), same anchor.
+//   list-10k: listing 10,000 ConfigMaps as JSON, MB/s against writing the same list with
+//        Value.jsonBytes in process (the serialization floor).
+// Run: cd Benchmarks && swift build -c release --product cluster-ratios && .build/release/cluster-ratios
+import EmbeddedCluster
+import Foundation
+import Manifests
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One keep-alive HTTP/1.1 connection to 127.0.0.1, reading Content-Length and chunked bodies.
+final class Connection {
+    let fd: Int32
+    var buffer: [UInt8] = []
+
+    init(port: Int) {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+    }
+
+    deinit { close(fd) }
+
+    func fill() {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        let n = recv(fd, &chunk, chunk.count, 0)
+        precondition(n > 0, "connection closed")
+        buffer.append(contentsOf: chunk[0..<n])
+    }
+
+    func line() -> String {
+        while true {
+            if let i = buffer.firstIndex(of: 10) {
+                let l = String(decoding: buffer[0..<i], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                buffer.removeFirst(i + 1)
+                return l
+            }
+            fill()
+        }
+    }
+
+    func bytes(_ n: Int) -> [UInt8] {
+        while buffer.count < n { fill() }
+        let out = Array(buffer[0..<n])
+        buffer.removeFirst(n)
+        return out
+    }
+
+    /// Sends a request and returns the status and body.
+    func request(_ method: String, _ path: String, contentType: String? = nil, body: [UInt8] = []) -> (Int, [UInt8]) {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: cluster-ratios/1\r\n"
+        if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        head += "Content-Length: \(body.count)\r\n\r\n"
+        let out = Array(head.utf8) + body
+        _ = out.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        let status = Int(line().split(separator: " ")[1]) ?? 0
+        var length = 0
+        var chunked = false
+        while true {
+            let l = line()
+            if l.isEmpty { break }
+            let lower = l.lowercased()
+            if lower.hasPrefix("content-length:") {
+                length = Int(lower.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0
+            }
+            if lower.hasPrefix("transfer-encoding:") && lower.contains("chunked") { chunked = true }
+        }
+        guard chunked else { return (status, bytes(length)) }
+        var result: [UInt8] = []
+        while true {
+            let size = Int(line(), radix: 16) ?? 0
+            if size == 0 {
+                _ = line()
+                return (status, result)
+            }
+            result += bytes(size)
+            _ = line()
+        }
+    }
+}
+
+func seconds(_ body: () -> Void) -> Double {
+    let clock = ContinuousClock()
+    let start = clock.now
+    body()
+    let d = clock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+/// Best of `rounds` alternating runs of ours and the anchor.
+func pair(rounds: Int, _ ours: () -> Void, _ anchor: () -> Void) -> (Double, Double) {
+    var a = Double.infinity
+    var b = Double.infinity
+    for _ in 0..<rounds {
+        a = min(a, seconds(ours))
+        b = min(b, seconds(anchor))
+    }
+    return (a, b)
+}
+
+func figure(_ x: Double) -> String { x >= 100 ? String(Int(x.rounded())) : String(format: "%.1f", x) }
+
+func line(_ name: String, ours: Double, anchorName: String, anchor: Double, unit: String) -> String {
+    "\(name): ratio \(String(format: "%.2f", ours / anchor)) (ours \(figure(ours)) \(unit), \(anchorName) \(figure(anchor)) \(unit))"
+}
+
+let cluster = try await EmbeddedCluster.start(.init(threads: 2))
+let c = Connection(port: cluster.port)
+let json = "application/json"
+_ = c.request(
+    "POST",
+    "/api/v1/namespaces/default/configmaps",
+    contentType: json,
+    body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bench"},"data":{"a":"1"}}"#.utf8)
+)
+
+let n = 2000
+let (get, version) = pair(
+    rounds: 3,
+    { for _ in 0..<n { _ = c.request("GET", "/api/v1/namespaces/default/configmaps/bench") } },
+    { for _ in 0..<n { _ = c.request("GET", "/version") } }
+)
+print(line("get", ours: Double(n) / get, anchorName: "get-version", anchor: Double(n) / version, unit: "req/s"))
+
+let deployment = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, labels: {app: web}}
+    spec:
+      replicas: REPLICAS
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec:
+          containers:
+          - {name: web, image: registry.invalid/web:1.0, ports: [{containerPort: 8080}]}
+          - {name: sidecar, image: registry.invalid/sidecar:1.0}
+    """
+var i = 0
+let m = 500
+let (apply, version2) = pair(
+    rounds: 3,
+    {
+        for _ in 0..<m {
+            i += 1
+            let (status, _) = c.request(
+                "PATCH",
+                "/apis/apps/v1/namespaces/default/deployments/web?fieldManager=bench&force=true",
+                contentType: "application/apply-patch+yaml",
+                body: Array(deployment.replacingOccurrences(of: "REPLICAS", with: String(i % 5 + 1)).utf8)
+            )
+            precondition(status < 300)
+        }
+    },
+    { for _ in 0..<m { _ = c.request("GET", "/version") } }
+)
+print(line("apply", ours: Double(m) / apply, anchorName: "get-version", anchor: Double(m) / version2, unit: "req/s"))
+
+for k in 0..<10_000 {
+    let body =
+        #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-\#(k)","labels":{"app":"bench"}},"data":{"key":"value-\#(k)","other":"\#(String(repeating: "x", count: 100))"}}"#
+    _ = c.request("POST", "/api/v1/namespaces/default/configmaps", contentType: json, body: Array(body.utf8))
+}
+var listBytes = 0
+var listValue: Value = .null
+let (list, emit) = pair(
+    rounds: 3,
+    {
+        let (_, body) = c.request("GET", "/api/v1/namespaces/default/configmaps")
+        listBytes = body.count
+        if listValue == .null { listValue = (try? Value(json: body)) ?? .null }
+    },
+    {
+        _ = try? listValue.jsonBytes()
+    }
+)
+let mb = Double(listBytes) / 1_000_000
+print(
+    line("list-10k", ours: mb / list, anchorName: "jsonBytes", anchor: mb / emit, unit: "MB/s")
+        + ", \(String(format: "%.0f", list * 1000)) ms for \(String(format: "%.1f", mb)) MB"
+)
+try await cluster.shutdown()
