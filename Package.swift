@@ -60,5 +60,6 @@ let package = Package(
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
+        .testTarget(name: "SyncTests", dependencies: ["Sync"]),
     ]
 )
