@@ -26,9 +26,13 @@ let package = Package(
             name: "CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]),
 
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+
         // The SDK's modules (see DESIGN.md).
         .target(name: "Manifests", dependencies: ["CYAML"]),
-        .target(name: "KubeClient", dependencies: ["Manifests"]),
+        .target(name: "KubeClient", dependencies: ["Manifests", "CCurl"]),
         .target(name: "GitSource"),
         .target(name: "Diff", dependencies: ["Manifests"]),
         .target(name: "Health", dependencies: ["Manifests"]),
@@ -60,6 +64,9 @@ let package = Package(
 
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "KubeClientTests", dependencies: ["KubeClient", "EmbeddedCluster", "Manifests"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync"]),
     ]
 )
