@@ -87,7 +87,7 @@ public struct Kubeconfig: Sendable {
             throw KubeError.configuration("a kubeconfig must be a mapping, not \(value.kindName)", file: source, key: nil)
         }
         sources = [source]
-        let dir = directory ?? (source.hasPrefix("<") ? nil : (source as NSString).deletingLastPathComponent)
+        let dir = directory ?? (source.hasPrefix("<") ? nil : directoryOf(source))
         func path(_ p: String?) -> String? {
             guard let p, !p.isEmpty else { return nil }
             if p.hasPrefix("/") || dir == nil { return p }
@@ -356,4 +356,10 @@ public struct ClientConfiguration: Sendable {
         if let ns = overrides.namespace { c.namespace = ns }
         return c
     }
+}
+
+/// The directory part of a path: `"."` when it has none.
+func directoryOf(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
 }
