@@ -12,7 +12,12 @@ public struct ListOptions: Sendable, Hashable {
     public var resourceVersion: String?
 
     /// List options; pages of 500 by default.
-    public init(labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int? = 500, resourceVersion: String? = nil) {
+    public init(
+        labelSelector: String? = nil,
+        fieldSelector: String? = nil,
+        pageSize: Int? = 500,
+        resourceVersion: String? = nil
+    ) {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.pageSize = pageSize
@@ -40,7 +45,12 @@ public struct WriteOptions: Sendable, Hashable {
     public var subresource: String?
 
     /// Write options.
-    public init(fieldManager: String? = nil, dryRun: Bool = false, fieldValidation: String? = nil, subresource: String? = nil) {
+    public init(
+        fieldManager: String? = nil,
+        dryRun: Bool = false,
+        fieldValidation: String? = nil,
+        subresource: String? = nil
+    ) {
         self.fieldManager = fieldManager
         self.dryRun = dryRun
         self.fieldValidation = fieldValidation
@@ -116,7 +126,13 @@ public struct DeleteOptions: Sendable, Hashable {
     public var dryRun: Bool
 
     /// Delete options.
-    public init(propagationPolicy: Propagation? = nil, gracePeriodSeconds: Int? = nil, preconditionUID: String? = nil, preconditionResourceVersion: String? = nil, dryRun: Bool = false) {
+    public init(
+        propagationPolicy: Propagation? = nil,
+        gracePeriodSeconds: Int? = nil,
+        preconditionUID: String? = nil,
+        preconditionResourceVersion: String? = nil,
+        dryRun: Bool = false
+    ) {
         self.propagationPolicy = propagationPolicy
         self.gracePeriodSeconds = gracePeriodSeconds
         self.preconditionUID = preconditionUID
@@ -156,7 +172,14 @@ public struct WatchOptions: Sendable, Hashable {
     public var resume: Bool
 
     /// Watch options.
-    public init(resourceVersion: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil, allowBookmarks: Bool = true, timeoutSeconds: Int = 300, resume: Bool = true) {
+    public init(
+        resourceVersion: String? = nil,
+        labelSelector: String? = nil,
+        fieldSelector: String? = nil,
+        allowBookmarks: Bool = true,
+        timeoutSeconds: Int = 300,
+        resume: Bool = true
+    ) {
         self.resourceVersion = resourceVersion
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
@@ -257,19 +280,34 @@ public protocol ClusterWriter: Sendable {
     /// Replaces an object (PUT); its `resourceVersion` makes it conditional. - Throws: ``KubeError`` (`isConflict`).
     func update(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject
     /// Patches an object. - Throws: ``KubeError``.
-    func patch(_ kind: GroupVersionKind, name: String, namespace: String?, patch: Patch, options: WriteOptions) async throws -> KubeObject
+    func patch(
+        _ kind: GroupVersionKind,
+        name: String,
+        namespace: String?,
+        patch: Patch,
+        options: WriteOptions
+    ) async throws -> KubeObject
     /// Server-side apply. - Throws: ``KubeError`` (`isConflict` for field conflicts without `force`).
     func apply(_ object: KubeObject, options: ApplyOptions) async throws -> KubeObject
     /// Deletes an object; returns it when the server still holds it (finalizers), nil when gone.
     /// - Throws: ``KubeError`` (`isNotFound`, `isConflict` for a failed precondition).
-    func delete(_ kind: GroupVersionKind, name: String, namespace: String?, options: DeleteOptions) async throws -> KubeObject?
+    func delete(
+        _ kind: GroupVersionKind,
+        name: String,
+        namespace: String?,
+        options: DeleteOptions
+    ) async throws -> KubeObject?
 }
 
 /// Watches a kind.
 public protocol ClusterWatcher: Sendable {
     /// Events of a kind as they happen. The sequence throws ``KubeError`` with `isGone` when the
     /// resourceVersion is too old (list again, then watch from the list's version).
-    func watch(_ kind: GroupVersionKind, namespace: String?, options: WatchOptions) -> AsyncThrowingStream<WatchEvent, Error>
+    func watch(
+        _ kind: GroupVersionKind,
+        namespace: String?,
+        options: WatchOptions
+    ) -> AsyncThrowingStream<WatchEvent, Error>
 }
 
 /// What a cluster serves.

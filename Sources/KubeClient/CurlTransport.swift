@@ -113,7 +113,10 @@ final class CurlTransfer: @unchecked Sendable {
             connectTo = curl_slist_append(nil, "\(name):\(port):\(host):\(port)")
             c.host = name
             url = c.string ?? url
-            try check(ccurl_easy_setopt_pointer(easy, CURLOPT_CONNECT_TO, UnsafeMutableRawPointer(connectTo)), "connect-to")
+            try check(
+                ccurl_easy_setopt_pointer(easy, CURLOPT_CONNECT_TO, UnsafeMutableRawPointer(connectTo)),
+                "connect-to"
+            )
         }
         try check(ccurl_easy_setopt_string(easy, CURLOPT_URL, url), "URL \(r.url)")
         _ = ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
@@ -134,7 +137,9 @@ final class CurlTransfer: @unchecked Sendable {
             _ = ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
             try body.withUnsafeBytes { raw in
                 // COPYPOSTFIELDS copies the bytes, so the array need not outlive this call.
-                let p = raw.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) } ?? UnsafeMutableRawPointer(errorBuffer)
+                let p =
+                    raw.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }
+                    ?? UnsafeMutableRawPointer(errorBuffer)
                 try check(ccurl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, p), "body")
             }
         }
@@ -152,15 +157,24 @@ final class CurlTransfer: @unchecked Sendable {
             _ = ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
         }
         if let ca = tls.certificateAuthority {
-            try check(ca.withUnsafeBytes { ccurl_easy_setopt_blob(easy, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) }, "certificate authority")
+            try check(
+                ca.withUnsafeBytes { ccurl_easy_setopt_blob(easy, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) },
+                "certificate authority"
+            )
         }
         if let cert = tls.clientCertificate {
             _ = ccurl_easy_setopt_string(easy, CURLOPT_SSLCERTTYPE, "PEM")
-            try check(cert.withUnsafeBytes { ccurl_easy_setopt_blob(easy, CURLOPT_SSLCERT_BLOB, $0.baseAddress, $0.count) }, "client certificate")
+            try check(
+                cert.withUnsafeBytes { ccurl_easy_setopt_blob(easy, CURLOPT_SSLCERT_BLOB, $0.baseAddress, $0.count) },
+                "client certificate"
+            )
         }
         if let key = tls.clientKey {
             _ = ccurl_easy_setopt_string(easy, CURLOPT_SSLKEYTYPE, "PEM")
-            try check(key.withUnsafeBytes { ccurl_easy_setopt_blob(easy, CURLOPT_SSLKEY_BLOB, $0.baseAddress, $0.count) }, "client key")
+            try check(
+                key.withUnsafeBytes { ccurl_easy_setopt_blob(easy, CURLOPT_SSLKEY_BLOB, $0.baseAddress, $0.count) },
+                "client key"
+            )
         }
         if let proxy = r.proxy { try check(ccurl_easy_setopt_string(easy, CURLOPT_PROXY, proxy), "proxy-url") }
 
@@ -210,7 +224,11 @@ final class CurlTransfer: @unchecked Sendable {
         mode = .done
         switch m {
         case .collect(let c):
-            if let error { c.resume(throwing: error) } else { c.resume(returning: HTTPResponse(head: head, body: body)) }
+            if let error {
+                c.resume(throwing: error)
+            } else {
+                c.resume(returning: HTTPResponse(head: head, body: body))
+            }
             body = []
         case .stream(let c, let s):
             if !headDelivered {
@@ -228,7 +246,8 @@ final class CurlTransfer: @unchecked Sendable {
         var hint = ""
         switch code {
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
-            hint = " (the server's certificate is not trusted by the kubeconfig's certificate-authority, or its name does not match; set tls-server-name if the certificate names another host)"
+            hint =
+                " (the server's certificate is not trusted by the kubeconfig's certificate-authority, or its name does not match; set tls-server-name if the certificate names another host)"
         case CURLE_SSL_CONNECT_ERROR, CURLE_RECV_ERROR, CURLE_SEND_ERROR:
             hint = ""
         default: break

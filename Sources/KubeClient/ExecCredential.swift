@@ -27,7 +27,14 @@ public struct ExecConfig: Sendable, Hashable {
     }
 
     /// An exec configuration.
-    public init(apiVersion: String = "client.authentication.k8s.io/v1", command: String, args: [String] = [], env: [EnvVar] = [], provideClusterInfo: Bool = false, installHint: String? = nil) {
+    public init(
+        apiVersion: String = "client.authentication.k8s.io/v1",
+        command: String,
+        args: [String] = [],
+        env: [EnvVar] = [],
+        provideClusterInfo: Bool = false,
+        installHint: String? = nil
+    ) {
         self.apiVersion = apiVersion
         self.command = command
         self.args = args
@@ -42,14 +49,22 @@ public struct ExecConfig: Sendable, Hashable {
         }
         let api = v["apiVersion"]?.stringValue ?? ""
         guard api == "client.authentication.k8s.io/v1" || api == "client.authentication.k8s.io/v1beta1" else {
-            throw KubeError.configuration("exec apiVersion must be client.authentication.k8s.io/v1 or v1beta1, not \"\(api)\"", file: source, key: key + ".apiVersion")
+            throw KubeError.configuration(
+                "exec apiVersion must be client.authentication.k8s.io/v1 or v1beta1, not \"\(api)\"",
+                file: source,
+                key: key + ".apiVersion"
+            )
         }
         self.apiVersion = api
         self.command = command
         self.args = (v["args"]?.arrayValue ?? []).compactMap(\.stringValue)
         self.env = try (v["env"]?.arrayValue ?? []).enumerated().map { i, e in
             guard let n = e["name"]?.stringValue, let val = e["value"]?.stringValue else {
-                throw KubeError.configuration("env entries need a name and a value", file: source, key: "\(key).env[\(i)]")
+                throw KubeError.configuration(
+                    "env entries need a name and a value",
+                    file: source,
+                    key: "\(key).env[\(i)]"
+                )
             }
             return EnvVar(name: n, value: val)
         }
@@ -86,12 +101,18 @@ public struct ExecCredential: Sendable, Hashable {
         clientKeyData = status["clientKeyData"]?.stringValue
         if let e = status["expirationTimestamp"]?.stringValue {
             guard let d = parseRFC3339(e) else {
-                throw KubeError(.authentication, "exec plugin \(command) printed an expirationTimestamp that is not RFC 3339: \(e)")
+                throw KubeError(
+                    .authentication,
+                    "exec plugin \(command) printed an expirationTimestamp that is not RFC 3339: \(e)"
+                )
             }
             expiration = d
         }
         if token == nil, clientCertificateData == nil || clientKeyData == nil {
-            throw KubeError(.authentication, "exec plugin \(command) printed neither a token nor a client certificate and key")
+            throw KubeError(
+                .authentication,
+                "exec plugin \(command) printed neither a token nor a client certificate and key"
+            )
         }
     }
 }
@@ -137,7 +158,12 @@ final class CredentialProvider: Sendable {
     }
 
     /// Forgets cached credentials (after a 401).
-    func invalidate() { state.withLock { $0.exec = nil; $0.tokenFile = nil } }
+    func invalidate() {
+        state.withLock {
+            $0.exec = nil
+            $0.tokenFile = nil
+        }
+    }
 
     func credentials() async throws -> Credentials {
         switch auth {
@@ -147,7 +173,9 @@ final class CredentialProvider: Sendable {
             return Credentials(authorization: "Basic " + Data("\(u):\(p)".utf8).base64EncodedString())
         case .tokenFile(let path):
             let mtime = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
-            if let (t, token) = state.withLock({ $0.tokenFile }), t == mtime { return Credentials(authorization: "Bearer " + token) }
+            if let (t, token) = state.withLock({ $0.tokenFile }), t == mtime {
+                return Credentials(authorization: "Bearer " + token)
+            }
             guard let d = FileManager.default.contents(atPath: path) else {
                 throw KubeError(.authentication, "cannot read tokenFile \(path)")
             }
@@ -198,7 +226,10 @@ final class CredentialProvider: Sendable {
             p.standardError = err
             p.standardInput = FileHandle.nullDevice
             do { try p.run() } catch {
-                throw KubeError(.authentication, "cannot run exec plugin \(e.command): \(error)\(e.installHint.map { ". " + $0 } ?? "")")
+                throw KubeError(
+                    .authentication,
+                    "cannot run exec plugin \(e.command): \(error)\(e.installHint.map { ". " + $0 } ?? "")"
+                )
             }
             let deadline = DispatchTime.now() + .seconds(60)
             let outData = out.fileHandleForReading.readDataToEndOfFile()
@@ -212,7 +243,10 @@ final class CredentialProvider: Sendable {
             }
             guard p.terminationStatus == 0 else {
                 let msg = String(decoding: errData.prefix(1000), as: UTF8.self)
-                throw KubeError(.authentication, "exec plugin \(e.command) exited with status \(p.terminationStatus)\(msg.isEmpty ? "" : ": " + msg)\(e.installHint.map { ". " + $0 } ?? "")")
+                throw KubeError(
+                    .authentication,
+                    "exec plugin \(e.command) exited with status \(p.terminationStatus)\(msg.isEmpty ? "" : ": " + msg)\(e.installHint.map { ". " + $0 } ?? "")"
+                )
             }
             return try ExecCredential(json: Array(outData), command: e.command)
         }.value

@@ -13,8 +13,11 @@ public struct TLSOptions: Sendable, Hashable {
 
     /// TLS settings; verification is on unless `insecureSkipVerify` is set.
     public init(
-        certificateAuthority: [UInt8]? = nil, clientCertificate: [UInt8]? = nil, clientKey: [UInt8]? = nil,
-        serverName: String? = nil, insecureSkipVerify: Bool = false
+        certificateAuthority: [UInt8]? = nil,
+        clientCertificate: [UInt8]? = nil,
+        clientKey: [UInt8]? = nil,
+        serverName: String? = nil,
+        insecureSkipVerify: Bool = false
     ) {
         self.certificateAuthority = certificateAuthority
         self.clientCertificate = clientCertificate
@@ -45,8 +48,14 @@ public struct HTTPRequest: Sendable {
 
     /// A request.
     public init(
-        method: String, url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
-        timeout: Double? = 30, connectTimeout: Double = 10, tls: TLSOptions = TLSOptions(), proxy: String? = nil
+        method: String,
+        url: String,
+        headers: [(String, String)] = [],
+        body: [UInt8]? = nil,
+        timeout: Double? = 30,
+        connectTimeout: Double = 10,
+        tls: TLSOptions = TLSOptions(),
+        proxy: String? = nil
     ) {
         self.method = method
         self.url = url

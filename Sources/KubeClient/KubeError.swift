@@ -45,8 +45,10 @@ public struct Status: Sendable, Hashable {
         retryAfterSeconds = details?["retryAfterSeconds"]?.intValue.map { Int($0) }
         causes = (details?["causes"]?.arrayValue ?? []).map {
             StatusCause(
-                reason: $0["reason"]?.stringValue ?? "", message: $0["message"]?.stringValue ?? "",
-                field: $0["field"]?.stringValue ?? "")
+                reason: $0["reason"]?.stringValue ?? "",
+                message: $0["message"]?.stringValue ?? "",
+                field: $0["field"]?.stringValue ?? ""
+            )
         }
     }
 
@@ -131,7 +133,9 @@ public struct KubeError: Error, Sendable, CustomStringConvertible {
         let text = String(decoding: body.prefix(512), as: UTF8.self)
         return .api(
             Status(code: code, reason: reason, message: text.isEmpty ? "HTTP \(code)" : text),
-            httpStatus: code, location: location)
+            httpStatus: code,
+            location: location
+        )
     }
 
     /// True when the API server answered (the error carries a `Status`).

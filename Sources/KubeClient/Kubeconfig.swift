@@ -82,9 +82,16 @@ public struct Kubeconfig: Sendable {
         do { value = try Value(yaml: yaml, source: source) } catch {
             throw KubeError.configuration("not valid YAML: \(error)", file: source, key: nil)
         }
-        if value.isNull { sources = [source]; return }
+        if value.isNull {
+            sources = [source]
+            return
+        }
         guard value.objectValue != nil else {
-            throw KubeError.configuration("a kubeconfig must be a mapping, not \(value.kindName)", file: source, key: nil)
+            throw KubeError.configuration(
+                "a kubeconfig must be a mapping, not \(value.kindName)",
+                file: source,
+                key: nil
+            )
         }
         sources = [source]
         let dir = directory ?? (source.hasPrefix("<") ? nil : directoryOf(source))
@@ -131,26 +138,33 @@ public struct Kubeconfig: Sendable {
                 insecureSkipTLSVerify: c["insecure-skip-tls-verify"]?.boolValue ?? false,
                 tlsServerName: try string(c, "tls-server-name", at),
                 proxyURL: try string(c, "proxy-url", at),
-                source: source)
+                source: source
+            )
         }
         for (name, u, at) in try entries("users", "user") where users[name] == nil {
             var exec: ExecConfig?
             if let e = u["exec"], !e.isNull { exec = try ExecConfig(e, source: source, key: "\(at).exec") }
             users[name] = User(
-                token: try string(u, "token", at), tokenFile: path(try string(u, "tokenFile", at)),
-                username: try string(u, "username", at), password: try string(u, "password", at),
+                token: try string(u, "token", at),
+                tokenFile: path(try string(u, "tokenFile", at)),
+                username: try string(u, "username", at),
+                password: try string(u, "password", at),
                 clientCertificateData: try base64(u, "client-certificate-data", at),
                 clientCertificate: path(try string(u, "client-certificate", at)),
                 clientKeyData: try base64(u, "client-key-data", at),
                 clientKey: path(try string(u, "client-key", at)),
-                exec: exec, source: source)
+                exec: exec,
+                source: source
+            )
         }
         for (name, c, at) in try entries("contexts", "context") where contexts[name] == nil {
             contexts[name] = Context(
-                cluster: try string(c, "cluster", at) ?? "", user: try string(c, "user", at) ?? "",
-                namespace: try string(c, "namespace", at))
+                cluster: try string(c, "cluster", at) ?? "",
+                user: try string(c, "user", at) ?? "",
+                namespace: try string(c, "namespace", at)
+            )
         }
-        if let cc = try string(value, "current-context", "") , !cc.isEmpty { currentContext = cc }
+        if let cc = try string(value, "current-context", ""), !cc.isEmpty { currentContext = cc }
     }
 
     /// Reads and merges kubeconfig files the way kubectl merges `KUBECONFIG`: the first file to
@@ -197,19 +211,31 @@ public struct Kubeconfig: Sendable {
     public func resolve(_ overrides: ConfigOverrides = ConfigOverrides()) throws -> ClientConfiguration {
         let file = sources.first
         guard let contextName = overrides.context ?? currentContext else {
-            throw KubeError.configuration("no current-context is set and no context was chosen", file: file, key: "current-context")
+            throw KubeError.configuration(
+                "no current-context is set and no context was chosen",
+                file: file,
+                key: "current-context"
+            )
         }
         guard let context = contexts[contextName] else {
             throw KubeError.configuration("context \"\(contextName)\" is not defined", file: file, key: "contexts")
         }
         let clusterName = overrides.cluster ?? context.cluster
         guard let cluster = clusters[clusterName] else {
-            throw KubeError.configuration("context \"\(contextName)\" names cluster \"\(clusterName)\", which is not defined", file: file, key: "contexts[\(contextName)].context.cluster")
+            throw KubeError.configuration(
+                "context \"\(contextName)\" names cluster \"\(clusterName)\", which is not defined",
+                file: file,
+                key: "contexts[\(contextName)].context.cluster"
+            )
         }
         let userName = overrides.user ?? context.user
         let user = users[userName]
         if user == nil, !userName.isEmpty {
-            throw KubeError.configuration("context \"\(contextName)\" names user \"\(userName)\", which is not defined", file: file, key: "contexts[\(contextName)].context.user")
+            throw KubeError.configuration(
+                "context \"\(contextName)\" names user \"\(userName)\", which is not defined",
+                file: file,
+                key: "contexts[\(contextName)].context.user"
+            )
         }
         func read(_ p: String?, _ src: String, _ key: String) throws -> [UInt8]? {
             guard let p else { return nil }
@@ -220,15 +246,26 @@ public struct Kubeconfig: Sendable {
         }
         var tls = TLSOptions(
             certificateAuthority: try cluster.certificateAuthorityData
-                ?? read(cluster.certificateAuthority, cluster.source, "clusters[\(clusterName)].cluster.certificate-authority"),
-            serverName: cluster.tlsServerName, insecureSkipVerify: cluster.insecureSkipTLSVerify)
+                ?? read(
+                    cluster.certificateAuthority,
+                    cluster.source,
+                    "clusters[\(clusterName)].cluster.certificate-authority"
+                ),
+            serverName: cluster.tlsServerName,
+            insecureSkipVerify: cluster.insecureSkipTLSVerify
+        )
         var auth = ClientConfiguration.Auth.none
         if let u = user {
-            tls.clientCertificate = try u.clientCertificateData
+            tls.clientCertificate =
+                try u.clientCertificateData
                 ?? read(u.clientCertificate, u.source, "users[\(userName)].user.client-certificate")
             tls.clientKey = try u.clientKeyData ?? read(u.clientKey, u.source, "users[\(userName)].user.client-key")
             if (tls.clientCertificate == nil) != (tls.clientKey == nil) {
-                throw KubeError.configuration("a client certificate needs both a certificate and a key", file: u.source, key: "users[\(userName)].user.client-key")
+                throw KubeError.configuration(
+                    "a client certificate needs both a certificate and a key",
+                    file: u.source,
+                    key: "users[\(userName)].user.client-key"
+                )
             }
             if let t = u.token, !t.isEmpty {
                 auth = .token(t)
@@ -261,7 +298,13 @@ public struct ConfigOverrides: Sendable, Hashable {
     public var server: String?
 
     /// Overrides; nil fields keep the kubeconfig's choice.
-    public init(context: String? = nil, namespace: String? = nil, cluster: String? = nil, user: String? = nil, server: String? = nil) {
+    public init(
+        context: String? = nil,
+        namespace: String? = nil,
+        cluster: String? = nil,
+        user: String? = nil,
+        server: String? = nil
+    ) {
         self.context = context
         self.namespace = namespace
         self.cluster = cluster
@@ -325,7 +368,11 @@ public struct ClientConfiguration: Sendable {
         guard let host = environment["KUBERNETES_SERVICE_HOST"], let port = environment["KUBERNETES_SERVICE_PORT"],
             !host.isEmpty, !port.isEmpty
         else {
-            throw KubeError.configuration("not in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set", file: nil, key: nil)
+            throw KubeError.configuration(
+                "not in a cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set",
+                file: nil,
+                key: nil
+            )
         }
         let tokenPath = directory + "/token"
         guard FileManager.default.fileExists(atPath: tokenPath) else {
@@ -334,8 +381,11 @@ public struct ClientConfiguration: Sendable {
         let h = host.contains(":") ? "[\(host)]" : host
         var c = ClientConfiguration(
             server: "https://\(h):\(port)",
-            tls: TLSOptions(certificateAuthority: FileManager.default.contents(atPath: directory + "/ca.crt").map { Array($0) }),
-            auth: .tokenFile(tokenPath))
+            tls: TLSOptions(
+                certificateAuthority: FileManager.default.contents(atPath: directory + "/ca.crt").map { Array($0) }
+            ),
+            auth: .tokenFile(tokenPath)
+        )
         if let ns = FileManager.default.contents(atPath: directory + "/namespace") {
             c.namespace = String(decoding: ns, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }

@@ -26,7 +26,8 @@ public final class KubernetesClient: ClusterClient, Sendable {
     ///   - transport: the HTTP transport; ``CurlTransport/shared`` by default.
     ///   - warningHandler: called with each `Warning` header the server sends.
     public init(
-        configuration: ClientConfiguration, transport: (any HTTPTransport)? = nil,
+        configuration: ClientConfiguration,
+        transport: (any HTTPTransport)? = nil,
         warningHandler: (@Sendable (String) -> Void)? = nil
     ) {
         self.configuration = configuration
@@ -72,11 +73,19 @@ public final class KubernetesClient: ClusterClient, Sendable {
             tls.clientKey = k
         }
         return HTTPRequest(
-            method: r.method, url: url(r.path, r.query), headers: headers, body: r.body, timeout: timeout,
-            tls: tls, proxy: configuration.proxyURL)
+            method: r.method,
+            url: url(r.path, r.query),
+            headers: headers,
+            body: r.body,
+            timeout: timeout,
+            tls: tls,
+            proxy: configuration.proxyURL
+        )
     }
 
-    private func isIdempotent(_ method: String) -> Bool { ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"].contains(method) }
+    private func isIdempotent(_ method: String) -> Bool {
+        ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"].contains(method)
+    }
 
     /// Sends a request with rate limiting, credentials, retries and 401 refresh; throws on non-2xx.
     func perform(_ r: Request) async throws -> HTTPResponse {
@@ -152,10 +161,15 @@ public final class KubernetesClient: ClusterClient, Sendable {
         if let r = find(try await resources()) { return r }
         invalidateDiscovery()
         if let r = find(try await resources()) { return r }
-        throw KubeError(.discovery, "the server does not serve \(kind) (is its CustomResourceDefinition installed?)", httpStatus: 404)
+        throw KubeError(
+            .discovery,
+            "the server does not serve \(kind) (is its CustomResourceDefinition installed?)",
+            httpStatus: 404
+        )
     }
 
-    static let aggregatedAccept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+    static let aggregatedAccept =
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
 
     func discover() async throws -> [APIResource] {
         var out: [APIResource] = []
@@ -173,7 +187,11 @@ public final class KubernetesClient: ClusterClient, Sendable {
                     guard let name = g["name"]?.stringValue else { continue }
                     for ver in g["versions"]?.arrayValue ?? [] {
                         guard let version = ver["version"]?.stringValue else { continue }
-                        out += Self.parseResourceList(try await getJSON("/apis/\(name)/\(version)"), group: name, version: version)
+                        out += Self.parseResourceList(
+                            try await getJSON("/apis/\(name)/\(version)"),
+                            group: name,
+                            version: version
+                        )
                     }
                 }
             }
@@ -189,13 +207,21 @@ public final class KubernetesClient: ClusterClient, Sendable {
             for ver in g["versions"]?.arrayValue ?? [] {
                 guard let version = ver["version"]?.stringValue else { continue }
                 for r in ver["resources"]?.arrayValue ?? [] {
-                    guard let resource = r["resource"]?.stringValue, let kind = r["responseKind"]?["kind"]?.stringValue else { continue }
+                    guard let resource = r["resource"]?.stringValue, let kind = r["responseKind"]?["kind"]?.stringValue
+                    else { continue }
                     out.append(
                         APIResource(
-                            group: group, version: version, kind: kind, resource: resource,
+                            group: group,
+                            version: version,
+                            kind: kind,
+                            resource: resource,
                             namespaced: r["scope"]?.stringValue == "Namespaced",
                             verbs: (r["verbs"]?.arrayValue ?? []).compactMap(\.stringValue),
-                            subresources: (r["subresources"]?.arrayValue ?? []).compactMap { $0["subresource"]?.stringValue }))
+                            subresources: (r["subresources"]?.arrayValue ?? []).compactMap {
+                                $0["subresource"]?.stringValue
+                            }
+                        )
+                    )
                 }
             }
         }
@@ -209,15 +235,23 @@ public final class KubernetesClient: ClusterClient, Sendable {
         for r in v["resources"]?.arrayValue ?? [] {
             guard let name = r["name"]?.stringValue, let kind = r["kind"]?.stringValue else { continue }
             if let slash = name.firstIndex(of: "/") {
-                if let i = byName[String(name[..<slash])] { out[i].subresources.append(String(name[name.index(after: slash)...])) }
+                if let i = byName[String(name[..<slash])] {
+                    out[i].subresources.append(String(name[name.index(after: slash)...]))
+                }
                 continue
             }
             byName[name] = out.count
             out.append(
                 APIResource(
-                    group: group, version: version, kind: kind, resource: name,
+                    group: group,
+                    version: version,
+                    kind: kind,
+                    resource: name,
                     namespaced: r["namespaced"]?.boolValue ?? false,
-                    verbs: (r["verbs"]?.arrayValue ?? []).compactMap(\.stringValue), subresources: []))
+                    verbs: (r["verbs"]?.arrayValue ?? []).compactMap(\.stringValue),
+                    subresources: []
+                )
+            )
         }
         return out
     }
@@ -271,7 +305,11 @@ public final class KubernetesClient: ClusterClient, Sendable {
     }
 
     /// Lists objects; a nil namespace lists every namespace. Pages are followed transparently.
-    public func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions = ListOptions()) async throws -> ObjectList {
+    public func list(
+        _ kind: GroupVersionKind,
+        namespace: String?,
+        options: ListOptions = ListOptions()
+    ) async throws -> ObjectList {
         let r = try await resource(for: kind)
         let p = try path(r, namespace: namespace)
         var items: [KubeObject] = []
@@ -282,7 +320,11 @@ public final class KubernetesClient: ClusterClient, Sendable {
             if let s = options.labelSelector { q.append(("labelSelector", s)) }
             if let s = options.fieldSelector { q.append(("fieldSelector", s)) }
             if let l = options.pageSize { q.append(("limit", String(l))) }
-            if let c = cont { q.append(("continue", c)) } else if let v = options.resourceVersion { q.append(("resourceVersion", v)) }
+            if let c = cont {
+                q.append(("continue", c))
+            } else if let v = options.resourceVersion {
+                q.append(("resourceVersion", v))
+            }
             let v = try await performJSON(Request(method: "GET", path: p, query: q))
             let apiVersion = Value.string(kind.apiVersion)
             let kindValue = Value.string(r.kind)
@@ -291,7 +333,9 @@ public final class KubernetesClient: ClusterClient, Sendable {
             }
             items.reserveCapacity(items.count + raw.count)
             for item in raw {
-                guard case .object(var o) = item else { throw KubeError(.decoding, "a list item is not an object", location: p) }
+                guard case .object(var o) = item else {
+                    throw KubeError(.decoding, "a list item is not an object", location: p)
+                }
                 if o["apiVersion"] == nil { o.updateValue(apiVersion, forKey: "apiVersion") }
                 if o["kind"] == nil { o.updateValue(kindValue, forKey: "kind") }
                 items.append(KubeObject(fields: o))
@@ -310,7 +354,17 @@ public final class KubernetesClient: ClusterClient, Sendable {
         let (r, ns, _) = try await target(obj)
         let p = try path(r, namespace: ns, name: nil)
         return try object(
-            try await performJSON(Request(method: "POST", path: p, query: writeQuery(options), body: try obj.value.jsonBytes(), contentType: "application/json")), p)
+            try await performJSON(
+                Request(
+                    method: "POST",
+                    path: p,
+                    query: writeQuery(options),
+                    body: try obj.value.jsonBytes(),
+                    contentType: "application/json"
+                )
+            ),
+            p
+        )
     }
 
     /// Replaces an object (PUT), or its subresource (`options.subresource`, such as `status`).
@@ -319,7 +373,17 @@ public final class KubernetesClient: ClusterClient, Sendable {
         guard let name else { throw KubeError(.configuration, "update needs metadata.name") }
         let p = try path(r, namespace: ns, name: name, subresource: options.subresource)
         return try object(
-            try await performJSON(Request(method: "PUT", path: p, query: writeQuery(options), body: try obj.value.jsonBytes(), contentType: "application/json")), p)
+            try await performJSON(
+                Request(
+                    method: "PUT",
+                    path: p,
+                    query: writeQuery(options),
+                    body: try obj.value.jsonBytes(),
+                    contentType: "application/json"
+                )
+            ),
+            p
+        )
     }
 
     /// Replaces the status subresource.
@@ -330,11 +394,27 @@ public final class KubernetesClient: ClusterClient, Sendable {
     }
 
     /// Patches an object.
-    public func patch(_ kind: GroupVersionKind, name: String, namespace: String?, patch: Patch, options: WriteOptions = WriteOptions()) async throws -> KubeObject {
+    public func patch(
+        _ kind: GroupVersionKind,
+        name: String,
+        namespace: String?,
+        patch: Patch,
+        options: WriteOptions = WriteOptions()
+    ) async throws -> KubeObject {
         let r = try await resource(for: kind)
         let p = try path(r, namespace: ns(r, namespace), name: name, subresource: options.subresource)
         return try object(
-            try await performJSON(Request(method: "PATCH", path: p, query: writeQuery(options), body: try patch.body.jsonBytes(), contentType: patch.contentType)), p)
+            try await performJSON(
+                Request(
+                    method: "PATCH",
+                    path: p,
+                    query: writeQuery(options),
+                    body: try patch.body.jsonBytes(),
+                    contentType: patch.contentType
+                )
+            ),
+            p
+        )
     }
 
     /// Server-side apply: PATCH with `application/apply-patch+yaml`, `fieldManager` and `force`.
@@ -346,28 +426,58 @@ public final class KubernetesClient: ClusterClient, Sendable {
         if options.force { q.append(("force", "true")) }
         if options.dryRun { q.append(("dryRun", "All")) }
         return try object(
-            try await performJSON(Request(method: "PATCH", path: p, query: q, body: try obj.value.jsonBytes(), contentType: "application/apply-patch+yaml")), p)
+            try await performJSON(
+                Request(
+                    method: "PATCH",
+                    path: p,
+                    query: q,
+                    body: try obj.value.jsonBytes(),
+                    contentType: "application/apply-patch+yaml"
+                )
+            ),
+            p
+        )
     }
 
     /// Deletes an object; returns it when it is still there (finalizers), nil when gone.
     @discardableResult
-    public func delete(_ kind: GroupVersionKind, name: String, namespace: String?, options: DeleteOptions = DeleteOptions()) async throws -> KubeObject? {
+    public func delete(
+        _ kind: GroupVersionKind,
+        name: String,
+        namespace: String?,
+        options: DeleteOptions = DeleteOptions()
+    ) async throws -> KubeObject? {
         let r = try await resource(for: kind)
         let p = try path(r, namespace: ns(r, namespace), name: name)
-        let v = try await performJSON(Request(method: "DELETE", path: p, body: try options.body.jsonBytes(), contentType: "application/json"))
+        let v = try await performJSON(
+            Request(method: "DELETE", path: p, body: try options.body.jsonBytes(), contentType: "application/json")
+        )
         if v["kind"]?.stringValue == "Status" { return nil }
         let o = try object(v, p)
         return o.deletionTimestamp != nil || !o.finalizers.isEmpty ? o : nil
     }
 
     /// Deletes every object of a kind in a namespace that matches the selectors (deletecollection).
-    public func deleteCollection(_ kind: GroupVersionKind, namespace: String?, options: ListOptions = ListOptions(pageSize: nil), deleteOptions: DeleteOptions = DeleteOptions()) async throws {
+    public func deleteCollection(
+        _ kind: GroupVersionKind,
+        namespace: String?,
+        options: ListOptions = ListOptions(pageSize: nil),
+        deleteOptions: DeleteOptions = DeleteOptions()
+    ) async throws {
         let r = try await resource(for: kind)
         let p = try path(r, namespace: ns(r, namespace))
         var q: [(String, String)] = []
         if let s = options.labelSelector { q.append(("labelSelector", s)) }
         if let s = options.fieldSelector { q.append(("fieldSelector", s)) }
-        _ = try await perform(Request(method: "DELETE", path: p, query: q, body: try deleteOptions.body.jsonBytes(), contentType: "application/json"))
+        _ = try await perform(
+            Request(
+                method: "DELETE",
+                path: p,
+                query: q,
+                body: try deleteOptions.body.jsonBytes(),
+                contentType: "application/json"
+            )
+        )
     }
 
     /// The OpenAPI v3 document of one group-version, such as `apps/v1` or `v1` (list-map keys for Diff).
@@ -377,7 +487,11 @@ public final class KubernetesClient: ClusterClient, Sendable {
         let index = try await getJSON("/openapi/v3")
         let key = groupVersion.contains("/") ? "apis/\(groupVersion)" : "api/\(groupVersion)"
         guard let rel = index["paths"]?[key]?["serverRelativeURL"]?.stringValue else {
-            throw KubeError.api(Status(code: 404, reason: "NotFound", message: "no OpenAPI v3 document for \(groupVersion)"), httpStatus: 404, location: "/openapi/v3")
+            throw KubeError.api(
+                Status(code: 404, reason: "NotFound", message: "no OpenAPI v3 document for \(groupVersion)"),
+                httpStatus: 404,
+                location: "/openapi/v3"
+            )
         }
         var path = rel
         var query: [(String, String)] = []
@@ -385,7 +499,12 @@ public final class KubernetesClient: ClusterClient, Sendable {
             path = String(rel[..<q])
             for pair in rel[rel.index(after: q)...].split(separator: "&") {
                 let kv = pair.split(separator: "=", maxSplits: 1)
-                query.append((String(kv[0]).removingPercentEncoding ?? String(kv[0]), kv.count > 1 ? String(kv[1]).removingPercentEncoding ?? "" : ""))
+                query.append(
+                    (
+                        String(kv[0]).removingPercentEncoding ?? String(kv[0]),
+                        kv.count > 1 ? String(kv[1]).removingPercentEncoding ?? "" : ""
+                    )
+                )
             }
         }
         return try await getJSON(path, query: query)
@@ -395,7 +514,11 @@ public final class KubernetesClient: ClusterClient, Sendable {
 
     /// Watches a kind; resumes from the last seen resourceVersion when the stream ends or the
     /// connection drops, and throws a ``KubeError`` with `isGone` on 410 so the caller relists.
-    public func watch(_ kind: GroupVersionKind, namespace: String?, options: WatchOptions = WatchOptions()) -> AsyncThrowingStream<WatchEvent, Error> {
+    public func watch(
+        _ kind: GroupVersionKind,
+        namespace: String?,
+        options: WatchOptions = WatchOptions()
+    ) -> AsyncThrowingStream<WatchEvent, Error> {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent, Error>.makeStream()
         let task = Task { [self] in
             do {
@@ -409,7 +532,12 @@ public final class KubernetesClient: ClusterClient, Sendable {
         return stream
     }
 
-    private func runWatch(_ kind: GroupVersionKind, namespace: String?, options: WatchOptions, _ out: AsyncThrowingStream<WatchEvent, Error>.Continuation) async throws {
+    private func runWatch(
+        _ kind: GroupVersionKind,
+        namespace: String?,
+        options: WatchOptions,
+        _ out: AsyncThrowingStream<WatchEvent, Error>.Continuation
+    ) async throws {
         let r = try await resource(for: kind)
         let p = try path(r, namespace: namespace)
         var rv = options.resourceVersion ?? ""
@@ -424,7 +552,9 @@ public final class KubernetesClient: ClusterClient, Sendable {
             do {
                 try await limiter.acquire()
                 let creds = try await credentials.credentials()
-                let response = try await transport.stream(httpRequest(Request(method: "GET", path: p, query: q), creds, timeout: nil))
+                let response = try await transport.stream(
+                    httpRequest(Request(method: "GET", path: p, query: q), creds, timeout: nil)
+                )
                 let code = response.head.status
                 guard (200..<300).contains(code) else {
                     var body: [UInt8] = []
@@ -456,19 +586,25 @@ public final class KubernetesClient: ClusterClient, Sendable {
                 failures += 1
                 if failures >= 10 { throw e }
                 let retryAfter = e.status?.retryAfterSeconds.map(Double.init)
-                try await Task.sleep(for: .seconds(configuration.retry.delay(attempt: failures, retryAfter: retryAfter)))
+                try await Task.sleep(
+                    for: .seconds(configuration.retry.delay(attempt: failures, retryAfter: retryAfter))
+                )
             }
         }
     }
 }
 
-private let unreserved: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8))
+private let unreserved: Set<UInt8> = Set(
+    Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+)
 
 func percentEncode(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.utf8.count)
     for b in s.utf8 {
-        if unreserved.contains(b) { out.unicodeScalars.append(Unicode.Scalar(b)) } else {
+        if unreserved.contains(b) {
+            out.unicodeScalars.append(Unicode.Scalar(b))
+        } else {
             out += "%" + String(b, radix: 16, uppercase: true).leftPad(2)
         }
     }

@@ -11,7 +11,8 @@ let deployment = GroupVersionKind(apiVersion: "apps/v1", kind: "Deployment")
 
 /// Starts an embedded cluster, runs `body` with a client for it, shuts it down.
 func withCluster(
-    transport: (any HTTPTransport)? = nil, configure: (inout ClientConfiguration) -> Void = { _ in },
+    transport: (any HTTPTransport)? = nil,
+    configure: (inout ClientConfiguration) -> Void = { _ in },
     _ body: (KubernetesClient, EmbeddedCluster) async throws -> Void
 ) async throws {
     let cluster = try await EmbeddedCluster.start(.init(threads: 1))
@@ -30,7 +31,9 @@ func withCluster(
 func cm(_ name: String, _ data: [String: String] = [:], labels: [String: String] = [:]) -> KubeObject {
     var o = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: name, namespace: "default")
     for (k, v) in labels { o.setLabel(k, to: v) }
-    if !data.isEmpty { o.fields.updateValue(.object(ObjectValue(data.map { ($0.key, Value.string($0.value)) })), forKey: "data") }
+    if !data.isEmpty {
+        o.fields.updateValue(.object(ObjectValue(data.map { ($0.key, Value.string($0.value)) })), forKey: "data")
+    }
     return o
 }
 
@@ -54,20 +57,48 @@ func cm(_ name: String, _ data: [String: String] = [:], labels: [String: String]
                 Issue.record("stale update accepted")
             } catch let e as KubeError { #expect(e.isConflict) }
 
-            let merged = try await client.patch(configMap, name: "a", namespace: nil, patch: .merge(["data": ["m": "x"]]), options: WriteOptions())
+            let merged = try await client.patch(
+                configMap,
+                name: "a",
+                namespace: nil,
+                patch: .merge(["data": ["m": "x"]]),
+                options: WriteOptions()
+            )
             #expect(merged["data"]?["m"]?.stringValue == "x" && merged["data"]?["k"]?.stringValue == "2")
-            let jsonPatched = try await client.patch(configMap, name: "a", namespace: nil, patch: .json([["op": "replace", "path": "/data/k", "value": "3"]]), options: WriteOptions())
+            let jsonPatched = try await client.patch(
+                configMap,
+                name: "a",
+                namespace: nil,
+                patch: .json([["op": "replace", "path": "/data/k", "value": "3"]]),
+                options: WriteOptions()
+            )
             #expect(jsonPatched["data"]?["k"]?.stringValue == "3")
             do {
-                _ = try await client.patch(configMap, name: "a", namespace: nil, patch: .json([["op": "test", "path": "/data/k", "value": "9"]]), options: WriteOptions())
+                _ = try await client.patch(
+                    configMap,
+                    name: "a",
+                    namespace: nil,
+                    patch: .json([["op": "test", "path": "/data/k", "value": "9"]]),
+                    options: WriteOptions()
+                )
                 Issue.record("failed test op accepted")
             } catch let e as KubeError { #expect(e.isInvalid) }
 
             do {
-                _ = try await client.delete(configMap, name: "a", namespace: nil, options: DeleteOptions(preconditionUID: "wrong"))
+                _ = try await client.delete(
+                    configMap,
+                    name: "a",
+                    namespace: nil,
+                    options: DeleteOptions(preconditionUID: "wrong")
+                )
                 Issue.record("precondition ignored")
             } catch let e as KubeError { #expect(e.isConflict) }
-            try await client.delete(configMap, name: "a", namespace: nil, options: DeleteOptions(propagationPolicy: .background))
+            try await client.delete(
+                configMap,
+                name: "a",
+                namespace: nil,
+                options: DeleteOptions(propagationPolicy: .background)
+            )
             do {
                 _ = try await client.get(configMap, name: "a", namespace: "default")
                 Issue.record("still there")
@@ -83,28 +114,54 @@ func cm(_ name: String, _ data: [String: String] = [:], labels: [String: String]
                 _ = try await client.apply(cm("s", ["a": "2"]), options: ApplyOptions(fieldManager: "two"))
                 Issue.record("conflict not reported")
             } catch let e as KubeError { #expect(e.isConflict) }
-            let dry = try await client.apply(cm("s", ["a": "2"]), options: ApplyOptions(fieldManager: "two", force: true, dryRun: true))
+            let dry = try await client.apply(
+                cm("s", ["a": "2"]),
+                options: ApplyOptions(fieldManager: "two", force: true, dryRun: true)
+            )
             #expect(dry["data"]?["a"]?.stringValue == "2")
             #expect(try await client.get(configMap, name: "s", namespace: nil)["data"]?["a"]?.stringValue == "1")
-            let forced = try await client.apply(cm("s", ["a": "2"]), options: ApplyOptions(fieldManager: "two", force: true))
+            let forced = try await client.apply(
+                cm("s", ["a": "2"]),
+                options: ApplyOptions(fieldManager: "two", force: true)
+            )
             #expect(forced["data"]?["a"]?.stringValue == "2")
         }
     }
 
     @Test func listFollowsPagesAndSelectors() async throws {
         try await withCluster { client, _ in
-            for i in 0..<25 { _ = try await client.create(cm("item-\(i)", labels: ["parity": i % 2 == 0 ? "even" : "odd"]), options: WriteOptions()) }
+            for i in 0..<25 {
+                _ = try await client.create(
+                    cm("item-\(i)", labels: ["parity": i % 2 == 0 ? "even" : "odd"]),
+                    options: WriteOptions()
+                )
+            }
             let all = try await client.list(configMap, namespace: "default", options: ListOptions(pageSize: 4))
             let names = all.items.compactMap(\.name).filter { $0.hasPrefix("item-") }
             #expect(names.count == 25 && Set(names).count == 25)
             #expect(all.items.allSatisfy { $0.kind == "ConfigMap" && $0.apiVersion == "v1" })
             #expect(!all.resourceVersion.isEmpty)
-            let even = try await client.list(configMap, namespace: "default", options: ListOptions(labelSelector: "parity in (even)", pageSize: 5))
+            let even = try await client.list(
+                configMap,
+                namespace: "default",
+                options: ListOptions(labelSelector: "parity in (even)", pageSize: 5)
+            )
             #expect(even.items.count == 13)
-            let one = try await client.list(configMap, namespace: nil, options: ListOptions(fieldSelector: "metadata.name=item-3"))
+            let one = try await client.list(
+                configMap,
+                namespace: nil,
+                options: ListOptions(fieldSelector: "metadata.name=item-3")
+            )
             #expect(one.items.map(\.name) == ["item-3"])
-            try await client.deleteCollection(configMap, namespace: "default", options: ListOptions(labelSelector: "parity=odd", pageSize: nil))
-            #expect(try await client.list(configMap, namespace: "default", options: ListOptions(labelSelector: "parity")).items.count == 13)
+            try await client.deleteCollection(
+                configMap,
+                namespace: "default",
+                options: ListOptions(labelSelector: "parity=odd", pageSize: nil)
+            )
+            #expect(
+                try await client.list(configMap, namespace: "default", options: ListOptions(labelSelector: "parity"))
+                    .items.count == 13
+            )
         }
     }
 
@@ -114,20 +171,24 @@ func cm(_ name: String, _ data: [String: String] = [:], labels: [String: String]
             #expect(rs.contains { $0.kind == "Deployment" && $0.resource == "deployments" })
             let widget = GroupVersionKind(group: "example.com", version: "v1", kind: "Widget")
             await #expect(throws: KubeError.self) { try await client.resource(for: widget) }
-            let crd = try KubeObject(Value(yaml: """
-                apiVersion: apiextensions.k8s.io/v1
-                kind: CustomResourceDefinition
-                metadata: {name: widgets.example.com}
-                spec:
-                  group: example.com
-                  scope: Namespaced
-                  names: {plural: widgets, singular: widget, kind: Widget}
-                  versions:
-                  - name: v1
-                    served: true
-                    storage: true
-                    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-                """))
+            let crd = try KubeObject(
+                Value(
+                    yaml: """
+                        apiVersion: apiextensions.k8s.io/v1
+                        kind: CustomResourceDefinition
+                        metadata: {name: widgets.example.com}
+                        spec:
+                          group: example.com
+                          scope: Namespaced
+                          names: {plural: widgets, singular: widget, kind: Widget}
+                          versions:
+                          - name: v1
+                            served: true
+                            storage: true
+                            schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+                        """
+                )
+            )
             _ = try await client.create(crd, options: WriteOptions())
             try await Task.sleep(for: .milliseconds(200))
             let r = try await client.resource(for: widget)
@@ -146,7 +207,11 @@ func cm(_ name: String, _ data: [String: String] = [:], labels: [String: String]
             let start = try await client.list(configMap, namespace: "default", options: ListOptions())
             // timeoutSeconds 1: the server ends each watch after a second; the client must reconnect
             // from the last resourceVersion without losing or repeating events.
-            let events = client.watch(configMap, namespace: "default", options: WatchOptions(resourceVersion: start.resourceVersion, timeoutSeconds: 1))
+            let events = client.watch(
+                configMap,
+                namespace: "default",
+                options: WatchOptions(resourceVersion: start.resourceVersion, timeoutSeconds: 1)
+            )
             let writer = Task {
                 for i in 0..<6 {
                     _ = try await client.create(cm("w\(i)"), options: WriteOptions())
@@ -168,7 +233,11 @@ func cm(_ name: String, _ data: [String: String] = [:], labels: [String: String]
         try await withCluster { client, _ in
             for i in 0..<3 { _ = try await client.create(cm("g\(i)"), options: WriteOptions()) }
             do {
-                for try await _ in client.watch(configMap, namespace: "default", options: WatchOptions(resourceVersion: "1")) {}
+                for try await _ in client.watch(
+                    configMap,
+                    namespace: "default",
+                    options: WatchOptions(resourceVersion: "1")
+                ) {}
                 Issue.record("no 410 from a too-old resourceVersion")
             } catch let e as KubeError {
                 #expect(e.isGone)

@@ -20,7 +20,11 @@ final class FaultTransport: HTTPTransport, Sendable {
     let state = Mutex(State())
     let reject: @Sendable (HTTPRequest) -> Int?
 
-    init(faults: [Int] = [], dropWatchAfterChunks: Int? = nil, reject: @escaping @Sendable (HTTPRequest) -> Int? = { _ in nil }) {
+    init(
+        faults: [Int] = [],
+        dropWatchAfterChunks: Int? = nil,
+        reject: @escaping @Sendable (HTTPRequest) -> Int? = { _ in nil }
+    ) {
         state.withLock {
             $0.faults = faults
             $0.dropWatchAfterChunks = dropWatchAfterChunks
@@ -31,16 +35,21 @@ final class FaultTransport: HTTPTransport, Sendable {
     var requests: [HTTPRequest] { state.withLock { $0.requests } }
 
     private func fault(_ request: HTTPRequest, streaming: Bool = false) -> HTTPResponse? {
-        let code = state.withLock { s -> Int? in
-            s.requests.append(request)
-            if streaming, !s.streamFaults.isEmpty { return s.streamFaults.removeFirst() }
-            return s.faults.isEmpty ? nil : s.faults.removeFirst()
-        } ?? reject(request)
+        let code =
+            state.withLock { s -> Int? in
+                s.requests.append(request)
+                if streaming, !s.streamFaults.isEmpty { return s.streamFaults.removeFirst() }
+                return s.faults.isEmpty ? nil : s.faults.removeFirst()
+            } ?? reject(request)
         guard let code else { return nil }
         var headers: [(String, String)] = [("content-type", "application/json")]
         if code == 429 { headers.append(("retry-after", "0")) }
-        let body = #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"injected","reason":"\#(code == 401 ? "Unauthorized" : code == 429 ? "TooManyRequests" : "ServiceUnavailable")","code":\#(code)}"#
-        return HTTPResponse(head: HTTPResponseHead(status: code, headers: headers, httpVersion: "1.1"), body: Array(body.utf8))
+        let body =
+            #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"injected","reason":"\#(code == 401 ? "Unauthorized" : code == 429 ? "TooManyRequests" : "ServiceUnavailable")","code":\#(code)}"#
+        return HTTPResponse(
+            head: HTTPResponseHead(status: code, headers: headers, httpVersion: "1.1"),
+            body: Array(body.utf8)
+        )
     }
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
@@ -117,7 +126,11 @@ final class FaultTransport: HTTPTransport, Sendable {
         let t = FaultTransport(dropWatchAfterChunks: 2)
         try await withCluster(transport: t) { client, _ in
             let start = try await client.list(configMap, namespace: "default", options: ListOptions())
-            let events = client.watch(configMap, namespace: "default", options: WatchOptions(resourceVersion: start.resourceVersion, allowBookmarks: false))
+            let events = client.watch(
+                configMap,
+                namespace: "default",
+                options: WatchOptions(resourceVersion: start.resourceVersion, allowBookmarks: false)
+            )
             let writer = Task {
                 for i in 0..<6 {
                     _ = try await client.create(cm("d\(i)"), options: WriteOptions())
@@ -178,7 +191,11 @@ final class FaultTransport: HTTPTransport, Sendable {
     }
 
     func runs(_ dir: String) -> Int {
-        Int((try? String(contentsOfFile: dir + "/count", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "0") ?? 0
+        Int(
+            (try? String(contentsOfFile: dir + "/count", encoding: .utf8))?.trimmingCharacters(
+                in: .whitespacesAndNewlines
+            ) ?? "0"
+        ) ?? 0
     }
 
     func tempDir() throws -> String {
@@ -195,9 +212,18 @@ final class FaultTransport: HTTPTransport, Sendable {
         let t = FaultTransport(reject: { r in
             r.headers.contains { $0 == ("Authorization", "Bearer tok-1") } ? 401 : nil
         })
-        try await withCluster(transport: t, configure: {
-            $0.auth = .exec(ExecConfig(command: script, env: [.init(name: "EXPIRY", value: "2099-01-01T00:00:00Z")], provideClusterInfo: true))
-        }) { client, cluster in
+        try await withCluster(
+            transport: t,
+            configure: {
+                $0.auth = .exec(
+                    ExecConfig(
+                        command: script,
+                        env: [.init(name: "EXPIRY", value: "2099-01-01T00:00:00Z")],
+                        provideClusterInfo: true
+                    )
+                )
+            }
+        ) { client, cluster in
             _ = try await client.getJSON("/version")
             #expect(runs(dir) == 2)
             _ = try await client.getJSON("/version")
@@ -213,7 +239,13 @@ final class FaultTransport: HTTPTransport, Sendable {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let script = try plugin(in: dir)
         try await withCluster(configure: {
-            $0.auth = .exec(ExecConfig(apiVersion: "client.authentication.k8s.io/v1beta1", command: script, env: [.init(name: "EXPIRY", value: "2000-01-01T00:00:00Z")]))
+            $0.auth = .exec(
+                ExecConfig(
+                    apiVersion: "client.authentication.k8s.io/v1beta1",
+                    command: script,
+                    env: [.init(name: "EXPIRY", value: "2000-01-01T00:00:00Z")]
+                )
+            )
         }) { client, _ in
             _ = try await client.getJSON("/version")
             _ = try await client.getJSON("/version")

@@ -37,7 +37,9 @@ func freePort() throws -> Int {
     addr.sin_port = 0
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     let ok = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+        }
     }
     guard ok else { throw TestFailure("no free port") }
     return Int(UInt16(bigEndian: addr.sin_port))
@@ -57,13 +59,47 @@ final class TLSFixture {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
         for ca in ["ca", "other-ca"] {
-            try run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=\(ca)", "-keyout", "\(ca).key", "-out", "\(ca).crt"], in: dir)
+            try run(
+                [
+                    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=\(ca)",
+                    "-keyout", "\(ca).key", "-out", "\(ca).crt",
+                ],
+                in: dir
+            )
         }
-        try "subjectAltName=IP:127.0.0.1,DNS:kube.test\n".write(toFile: dir + "/server.ext", atomically: true, encoding: .utf8)
-        try run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=server", "-keyout", "server.key", "-out", "server.csr"], in: dir)
-        try run(["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.crt"], in: dir)
-        try run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=tester/O=system:masters", "-keyout", "client.key", "-out", "client.csr"], in: dir)
-        try run(["openssl", "x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-out", "client.crt"], in: dir)
+        try "subjectAltName=IP:127.0.0.1,DNS:kube.test\n".write(
+            toFile: dir + "/server.ext",
+            atomically: true,
+            encoding: .utf8
+        )
+        try run(
+            [
+                "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=server", "-keyout", "server.key",
+                "-out", "server.csr",
+            ],
+            in: dir
+        )
+        try run(
+            [
+                "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "2", "-extfile", "server.ext", "-out", "server.crt",
+            ],
+            in: dir
+        )
+        try run(
+            [
+                "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=tester/O=system:masters", "-keyout",
+                "client.key", "-out", "client.csr",
+            ],
+            in: dir
+        )
+        try run(
+            [
+                "openssl", "x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "2", "-out", "client.crt",
+            ],
+            in: dir
+        )
 
         let cluster = try await EmbeddedCluster.start(.init(threads: 1))
         let tokenPort = try freePort()
@@ -121,7 +157,9 @@ final class TLSFixture {
             try await Task.sleep(for: .milliseconds(50))
         }
         await fixture.stop()
-        throw TestFailure("nginx did not start: \((try? String(contentsOfFile: dir + "/logs/stderr.log", encoding: .utf8)) ?? "")")
+        throw TestFailure(
+            "nginx did not start: \((try? String(contentsOfFile: dir + "/logs/stderr.log", encoding: .utf8)) ?? "")"
+        )
     }
 
     static func connects(_ port: Int) -> Bool {
@@ -132,7 +170,9 @@ final class TLSFixture {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
     }
 
@@ -156,7 +196,11 @@ final class TLSFixture {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    func client(port: Int, host: String = "127.0.0.1", configure: (inout ClientConfiguration) -> Void) -> KubernetesClient {
+    func client(
+        port: Int,
+        host: String = "127.0.0.1",
+        configure: (inout ClientConfiguration) -> Void
+    ) -> KubernetesClient {
         var c = ClientConfiguration(server: "https://\(host):\(port)")
         c.retry = RetryPolicy(maxAttempts: 1)
         configure(&c)
@@ -259,7 +303,11 @@ final class TLSFixture {
         let list = try await mtls.list(configMap, namespace: "default", options: ListOptions())
         #expect(list.items.contains { $0.name == "over-tls" })
         // A watch streams through TLS and nginx too.
-        let events = mtls.watch(configMap, namespace: "default", options: WatchOptions(resourceVersion: list.resourceVersion))
+        let events = mtls.watch(
+            configMap,
+            namespace: "default",
+            options: WatchOptions(resourceVersion: list.resourceVersion)
+        )
         _ = try await ok.create(cm("streamed"), options: WriteOptions())
         for try await e in events where e.type == .added {
             #expect(e.object.name == "streamed")

@@ -17,7 +17,11 @@ func fixture(_ name: String) throws -> [UInt8] {
         #expect(invalid.status?.causes.contains { $0.field == "spec.selector" } == true)
         let forbidden = KubeError.fromResponse(code: 403, body: try fixture("forbidden-403.json"), location: "GET x")
         #expect(forbidden.isForbidden)
-        let unauthorized = KubeError.fromResponse(code: 401, body: try fixture("unauthorized-401.json"), location: "GET x")
+        let unauthorized = KubeError.fromResponse(
+            code: 401,
+            body: try fixture("unauthorized-401.json"),
+            location: "GET x"
+        )
         #expect(unauthorized.isUnauthorized && !unauthorized.isForbidden)
         let exists = KubeError.fromResponse(code: 409, body: try fixture("already-exists-409.json"), location: "POST x")
         #expect(exists.isAlreadyExists && !exists.isConflict)
@@ -44,7 +48,11 @@ func fixture(_ name: String) throws -> [UInt8] {
         #expect(deploy?.subresources.contains("scale") == true)
         let crb = aggregated.first { $0.kind == "ClusterRoleBinding" }
         #expect(crb?.namespaced == false)
-        let legacy = KubernetesClient.parseResourceList(try Value(json: fixture("api-v1-resourcelist.json")), group: "", version: "v1")
+        let legacy = KubernetesClient.parseResourceList(
+            try Value(json: fixture("api-v1-resourcelist.json")),
+            group: "",
+            version: "v1"
+        )
         let pods = legacy.first { $0.kind == "Pod" }
         #expect(pods?.resource == "pods" && pods?.subresources.contains("status") == true)
         #expect(legacy.first { $0.kind == "Namespace" }?.namespaced == false)
@@ -128,7 +136,10 @@ func fixture(_ name: String) throws -> [UInt8] {
         let b = try config.resolve(ConfigOverrides(context: "b", namespace: "x"))
         #expect(b.auth == .basic(username: "bob", password: "pw") && b.namespace == "x" && b.tls.insecureSkipVerify)
         let p = try config.resolve(ConfigOverrides(context: "p"))
-        guard case .exec(let e) = p.auth else { Issue.record("no exec"); return }
+        guard case .exec(let e) = p.auth else {
+            Issue.record("no exec")
+            return
+        }
         #expect(e.command == "get-token" && e.args == ["--cluster", "two"] && e.provideClusterInfo)
         #expect(throws: KubeError.self) { try config.resolve(ConfigOverrides(context: "nope")) }
     }
@@ -147,7 +158,10 @@ func fixture(_ name: String) throws -> [UInt8] {
             #expect(e.isConfigurationError)
         }
         do {
-            _ = try Kubeconfig(yaml: "users:\n- name: u\n  user:\n    exec: {apiVersion: v9, command: x}\n", source: "k")
+            _ = try Kubeconfig(
+                yaml: "users:\n- name: u\n  user:\n    exec: {apiVersion: v9, command: x}\n",
+                source: "k"
+            )
             Issue.record("accepted exec v9")
         } catch let e as KubeError {
             #expect(e.location == "k: users[0].user.exec.apiVersion")
@@ -160,7 +174,10 @@ func fixture(_ name: String) throws -> [UInt8] {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "tok\n".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
         try "ns1\n".write(toFile: dir + "/namespace", atomically: true, encoding: .utf8)
-        let c = try ClientConfiguration.inCluster(environment: ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"], directory: dir)
+        let c = try ClientConfiguration.inCluster(
+            environment: ["KUBERNETES_SERVICE_HOST": "10.0.0.1", "KUBERNETES_SERVICE_PORT": "443"],
+            directory: dir
+        )
         #expect(c.server == "https://10.0.0.1:443" && c.namespace == "ns1" && c.auth == .tokenFile(dir + "/token"))
         #expect(throws: KubeError.self) { try ClientConfiguration.inCluster(environment: [:], directory: dir) }
     }
