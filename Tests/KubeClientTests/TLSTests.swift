@@ -230,6 +230,13 @@ final class TLSFixture {
         _ = try await ok.create(cm("over-tls"), options: WriteOptions())
         #expect(try await ok.get(configMap, name: "over-tls", namespace: "default").name == "over-tls")
 
+        // The transport negotiates HTTP/2 when the server offers it over TLS.
+        let raw = try await CurlTransport.shared.send(
+            HTTPRequest(
+                method: "GET", url: "https://127.0.0.1:\(f.tokenPort)/version",
+                headers: [("Authorization", "Bearer s3cret")], tls: TLSOptions(certificateAuthority: f.file("ca.crt"))))
+        #expect(raw.head.status == 200 && raw.head.httpVersion == "2")
+
         // Wrong token: the proxy's 401 is an API error, not a transport one.
         let badToken = f.client(port: f.tokenPort) {
             $0.tls.certificateAuthority = f.file("ca.crt")

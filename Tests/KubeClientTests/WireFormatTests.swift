@@ -182,3 +182,21 @@ func fixture(_ name: String) throws -> [UInt8] {
         #expect(throws: KubeError.self) { try ClientConfiguration.inCluster(environment: [:], directory: dir) }
     }
 }
+
+@Suite struct CredentialTests {
+    @Test func tokenFileIsReReadWhenItChanges() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "one\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let provider = CredentialProvider(ClientConfiguration(server: "https://x", auth: .tokenFile(path)))
+        #expect(try await provider.credentials().authorization == "Bearer one")
+        try "two\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(5)], ofItemAtPath: path)
+        #expect(try await provider.credentials().authorization == "Bearer two")
+    }
+
+    @Test func basicAuthHeader() async throws {
+        let provider = CredentialProvider(ClientConfiguration(server: "https://x", auth: .basic(username: "u", password: "p")))
+        #expect(try await provider.credentials().authorization == "Basic dTpw")
+    }
+}
