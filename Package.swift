@@ -35,10 +35,13 @@ let package = Package(
         .systemLibrary(
             name: "CLua", pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev"]), .brew(["lua"])]),
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
 
         // The SDK's modules (see DESIGN.md).
         .target(name: "Manifests", dependencies: ["CYAML"]),
-        .target(name: "KubeClient", dependencies: ["Manifests"]),
+        .target(name: "KubeClient", dependencies: ["Manifests", "CCurl"]),
         .target(name: "GitSource", dependencies: ["CGit2"]),
         .target(name: "Diff", dependencies: ["Manifests"]),
         .target(name: "Health", dependencies: ["Manifests", "CLua"]),
@@ -80,6 +83,9 @@ let package = Package(
         .testTarget(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffTests", dependencies: ["Diff"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "KubeClientTests", dependencies: ["KubeClient", "EmbeddedCluster", "Manifests"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync"]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),

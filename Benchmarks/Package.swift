@@ -28,6 +28,7 @@ let package = Package(
             name: "cluster-ratios",
             dependencies: [
                 .product(name: "EmbeddedCluster", package: "swift-gitops"),
+                .product(name: "KubeClient", package: "swift-gitops"),
                 .product(name: "Manifests", package: "swift-gitops"),
             ]),
         // Full distributions with package-benchmark (`swift package benchmark`).

@@ -5,9 +5,12 @@
 //   apply: server-side apply of a Deployment (replicas change each time), same anchor.
 //   list-10k: listing 10,000 ConfigMaps as JSON, MB/s against writing the same list with
 //        Value.jsonBytes in process (the serialization floor).
+//   kube-list: the same list through KubeClient (libcurl, decoded into KubeObjects), against
+//        `kubectl get configmaps -o json` of the same list (skipped when kubectl is missing).
 // Run: cd Benchmarks && swift build -c release --product cluster-ratios && .build/release/cluster-ratios
 import EmbeddedCluster
 import Foundation
+import KubeClient
 import Manifests
 
 #if canImport(Glibc)
@@ -190,8 +193,33 @@ let (list, emit) = pair(
     }
 )
 let mb = Double(listBytes) / 1_000_000
-print(
-    line("list-10k", ours: mb / list, anchorName: "jsonBytes", anchor: mb / emit, unit: "MB/s")
-        + ", \(String(format: "%.0f", list * 1000)) ms for \(String(format: "%.1f", mb)) MB"
-)
+print(line("list-10k", ours: mb / list, anchorName: "jsonBytes", anchor: mb / emit, unit: "MB/s") + ", \(String(format: "%.0f", list * 1000)) ms for \(String(format: "%.1f", mb)) MB")
+
+let kubeconfigPath = FileManager.default.temporaryDirectory.appendingPathComponent("cluster-ratios-\(getpid()).yaml").path
+try cluster.writeKubeconfig(to: kubeconfigPath)
+let client = KubernetesClient(configuration: try Kubeconfig(yaml: cluster.kubeconfig).resolve())
+let configMaps = GroupVersionKind(apiVersion: "v1", kind: "ConfigMap")
+var bestClient = Double.infinity
+var bestKubectl = Double.infinity
+var kubectlMissing = false
+for _ in 0..<3 {
+    let start = Date()
+    let listed = try await client.list(configMaps, namespace: "default", options: ListOptions(pageSize: nil))
+    precondition(listed.items.count >= 10_000)
+    bestClient = min(bestClient, Date().timeIntervalSince(start))
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["kubectl", "--kubeconfig", kubeconfigPath, "get", "configmaps", "-n", "default", "-o", "json"]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    let k0 = Date()
+    try p.run()
+    p.waitUntilExit()
+    if p.terminationStatus != 0 { kubectlMissing = true; break }
+    bestKubectl = min(bestKubectl, Date().timeIntervalSince(k0))
+}
+try? FileManager.default.removeItem(atPath: kubeconfigPath)
+if !kubectlMissing {
+    print(line("kube-list", ours: 1 / bestClient, anchorName: "kubectl-get-json", anchor: 1 / bestKubectl, unit: "lists/s") + ", \(String(format: "%.0f", bestClient * 1000)) ms against \(String(format: "%.0f", bestKubectl * 1000)) ms")
+}
 try await cluster.shutdown()

@@ -1,0 +1,360 @@
+internal import CCurl
+import Foundation
+import Synchronization
+
+/// The shipped ``HTTPTransport``: libcurl driven by one multi handle on a dedicated thread.
+///
+/// Transfers share the multi handle's connection cache (keep-alive, and HTTP/2 multiplexing when the
+/// server offers it over TLS), accept gzip, honour per-request timeouts, and are aborted when the
+/// calling task is cancelled or a streaming body's consumer stops reading.
+public final class CurlTransport: HTTPTransport, Sendable {
+    private let multi: CurlMulti
+
+    /// One transport per process is usually enough: ``shared``.
+    public static let shared = CurlTransport()
+
+    /// A transport with its own connection cache and thread.
+    public init() {
+        CurlGlobal.initialize()
+        multi = CurlMulti()
+        let m = multi
+        let thread = Thread { m.run() }
+        thread.name = "KubeClient.curl"
+        thread.start()
+    }
+
+    deinit { multi.stop() }
+
+    /// Sends a request and collects the whole answer.
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let transfer = try CurlTransfer(request)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<HTTPResponse, Error>) in
+                if Task.isCancelled { return c.resume(throwing: CancellationError()) }
+                transfer.mode = .collect(c)
+                multi.add(transfer)
+            }
+        } onCancel: {
+            multi.cancel(transfer)
+        }
+    }
+
+    /// Sends a request; returns when the headers are in, with the body as a stream.
+    public func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
+        let transfer = try CurlTransfer(request)
+        let (body, continuation) = AsyncThrowingStream<[UInt8], Error>.makeStream()
+        let m = multi
+        continuation.onTermination = { @Sendable _ in m.cancel(transfer) }
+        let head = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<HTTPResponseHead, Error>) in
+                if Task.isCancelled { return c.resume(throwing: CancellationError()) }
+                transfer.mode = .stream(c, continuation)
+                multi.add(transfer)
+            }
+        } onCancel: {
+            multi.cancel(transfer)
+        }
+        return HTTPStreamingResponse(head: head, body: body)
+    }
+}
+
+enum CurlGlobal {
+    static let once: Bool = { curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK }()
+    static func initialize() { _ = once }
+}
+
+/// One easy handle and everything it points at; touched by the multi thread once added.
+final class CurlTransfer: @unchecked Sendable {
+    enum Mode {
+        case none
+        case collect(CheckedContinuation<HTTPResponse, Error>)
+        case stream(CheckedContinuation<HTTPResponseHead, Error>, AsyncThrowingStream<[UInt8], Error>.Continuation)
+        case done
+    }
+
+    let easy: UnsafeMutableRawPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var connectTo: UnsafeMutablePointer<curl_slist>?
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    let location: String
+    var mode: Mode = .none
+    var status = 0
+    var httpVersion = "1.1"
+    var headers: [(String, String)] = []
+    var body: [UInt8] = []
+    var headDelivered = false
+
+    init(_ request: HTTPRequest) throws {
+        guard let easy = curl_easy_init() else { throw KubeError.transport("curl_easy_init failed") }
+        self.easy = easy
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        location = "\(request.method) \(request.url)"
+        try configure(request)
+    }
+
+    deinit {
+        curl_easy_cleanup(easy)
+        if let headerList { curl_slist_free_all(headerList) }
+        if let connectTo { curl_slist_free_all(connectTo) }
+        errorBuffer.deallocate()
+    }
+
+    private func check(_ code: CURLcode, _ what: String) throws {
+        if code != CURLE_OK {
+            throw KubeError.transport("libcurl refused \(what): \(String(cString: curl_easy_strerror(code)))")
+        }
+    }
+
+    private func configure(_ r: HTTPRequest) throws {
+        var url = r.url
+        if let name = r.tls.serverName, !name.isEmpty, var c = URLComponents(string: r.url), let host = c.host {
+            let port = c.port ?? (c.scheme == "http" ? 80 : 443)
+            connectTo = curl_slist_append(nil, "\(name):\(port):\(host):\(port)")
+            c.host = name
+            url = c.string ?? url
+            try check(
+                ccurl_easy_setopt_pointer(easy, CURLOPT_CONNECT_TO, UnsafeMutableRawPointer(connectTo)),
+                "connect-to"
+            )
+        }
+        try check(ccurl_easy_setopt_string(easy, CURLOPT_URL, url), "URL \(r.url)")
+        _ = ccurl_easy_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
+        _ = ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
+        _ = ccurl_easy_setopt_long(easy, CURLOPT_HTTP_VERSION, ccurl_http_version_2tls())
+        _ = ccurl_easy_setopt_long(easy, CURLOPT_PIPEWAIT, 1)
+        _ = ccurl_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, "")
+        _ = ccurl_easy_setopt_long(easy, CURLOPT_TCP_KEEPALIVE, 1)
+        _ = ccurl_easy_setopt_long(easy, CURLOPT_TCP_NODELAY, 1)
+        _ = ccurl_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Int(r.connectTimeout * 1000))
+        if let t = r.timeout { _ = ccurl_easy_setopt_long(easy, CURLOPT_TIMEOUT_MS, max(1, Int(t * 1000))) }
+        switch r.method {
+        case "GET": _ = ccurl_easy_setopt_long(easy, CURLOPT_HTTPGET, 1)
+        case "HEAD": _ = ccurl_easy_setopt_long(easy, CURLOPT_NOBODY, 1)
+        default: try check(ccurl_easy_setopt_string(easy, CURLOPT_CUSTOMREQUEST, r.method), "method")
+        }
+        if let body = r.body {
+            _ = ccurl_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+            try body.withUnsafeBytes { raw in
+                // COPYPOSTFIELDS copies the bytes, so the array need not outlive this call.
+                let p =
+                    raw.baseAddress.map { UnsafeMutableRawPointer(mutating: $0) }
+                    ?? UnsafeMutableRawPointer(errorBuffer)
+                try check(ccurl_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, p), "body")
+            }
+        }
+        var list: UnsafeMutablePointer<curl_slist>? = curl_slist_append(nil, "Expect:")
+        for (name, value) in r.headers { list = curl_slist_append(list, "\(name): \(value)") }
+        headerList = list
+        _ = ccurl_easy_setopt_pointer(easy, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
+
+        let tls = r.tls
+        if tls.insecureSkipVerify {
+            _ = ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 0)
+            _ = ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 0)
+        } else {
+            _ = ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYPEER, 1)
+            _ = ccurl_easy_setopt_long(easy, CURLOPT_SSL_VERIFYHOST, 2)
+        }
+        if let ca = tls.certificateAuthority {
+            try check(
+                ca.withUnsafeBytes { ccurl_easy_setopt_blob(easy, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) },
+                "certificate authority"
+            )
+        }
+        if let cert = tls.clientCertificate {
+            _ = ccurl_easy_setopt_string(easy, CURLOPT_SSLCERTTYPE, "PEM")
+            try check(
+                cert.withUnsafeBytes { ccurl_easy_setopt_blob(easy, CURLOPT_SSLCERT_BLOB, $0.baseAddress, $0.count) },
+                "client certificate"
+            )
+        }
+        if let key = tls.clientKey {
+            _ = ccurl_easy_setopt_string(easy, CURLOPT_SSLKEYTYPE, "PEM")
+            try check(
+                key.withUnsafeBytes { ccurl_easy_setopt_blob(easy, CURLOPT_SSLKEY_BLOB, $0.baseAddress, $0.count) },
+                "client key"
+            )
+        }
+        if let proxy = r.proxy { try check(ccurl_easy_setopt_string(easy, CURLOPT_PROXY, proxy), "proxy-url") }
+
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = ccurl_easy_setopt_pointer(easy, CURLOPT_WRITEDATA, me)
+        _ = ccurl_easy_setopt_pointer(easy, CURLOPT_HEADERDATA, me)
+        _ = ccurl_easy_setopt_data_callback(easy, CURLOPT_WRITEFUNCTION, curlWrite)
+        _ = ccurl_easy_setopt_data_callback(easy, CURLOPT_HEADERFUNCTION, curlHeader)
+    }
+
+    var head: HTTPResponseHead { HTTPResponseHead(status: status, headers: headers, httpVersion: httpVersion) }
+
+    func onHeaderLine(_ line: Substring) {
+        if line.hasPrefix("HTTP/") {
+            headers.removeAll()
+            let parts = line.split(separator: " ", maxSplits: 2)
+            httpVersion = parts.first.map { String($0.dropFirst(5)) } ?? "1.1"
+            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+        } else if line.isEmpty {
+            if status >= 200, !headDelivered, case .stream(let c, _) = mode {
+                headDelivered = true
+                c.resume(returning: head)
+            }
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers.append((name, value))
+        }
+    }
+
+    func onData(_ bytes: UnsafeRawBufferPointer) {
+        switch mode {
+        case .collect: body.append(contentsOf: bytes)
+        case .stream(let c, let s):
+            if !headDelivered {
+                headDelivered = true
+                c.resume(returning: head)
+            }
+            s.yield(Array(bytes))
+        default: break
+        }
+    }
+
+    /// Ends the transfer: `error` nil for success.
+    func finish(_ error: Error?) {
+        let m = mode
+        mode = .done
+        switch m {
+        case .collect(let c):
+            if let error {
+                c.resume(throwing: error)
+            } else {
+                c.resume(returning: HTTPResponse(head: head, body: body))
+            }
+            body = []
+        case .stream(let c, let s):
+            if !headDelivered {
+                headDelivered = true
+                if let error { c.resume(throwing: error) } else { c.resume(returning: head) }
+            }
+            if let error { s.finish(throwing: error) } else { s.finish() }
+        default: break
+        }
+    }
+
+    func transportError(_ code: CURLcode) -> Error {
+        let detail = String(cString: errorBuffer)
+        let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        var hint = ""
+        switch code {
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE:
+            hint =
+                " (the server's certificate is not trusted by the kubeconfig's certificate-authority, or its name does not match; set tls-server-name if the certificate names another host)"
+        case CURLE_SSL_CONNECT_ERROR, CURLE_RECV_ERROR, CURLE_SEND_ERROR:
+            hint = ""
+        default: break
+        }
+        return KubeError.transport("\(text)\(hint)", location: location)
+    }
+}
+
+private let curlWrite: ccurl_data_callback = { ptr, size, count, user in
+    guard let user, let ptr else { return 0 }
+    let t = Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue()
+    let n = size * count
+    t.onData(UnsafeRawBufferPointer(start: ptr, count: n))
+    return n
+}
+
+private let curlHeader: ccurl_data_callback = { ptr, size, count, user in
+    guard let user, let ptr else { return 0 }
+    let t = Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue()
+    let n = size * count
+    var line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)[...]
+    while line.last == "\n" || line.last == "\r" { line = line.dropLast() }
+    t.onHeaderLine(line)
+    return n
+}
+
+/// The multi handle and its thread. Only `run` touches `multi` and `active`.
+final class CurlMulti: @unchecked Sendable {
+    private struct Pending {
+        var adds: [CurlTransfer] = []
+        var cancels: [CurlTransfer] = []
+        var stopped = false
+    }
+
+    private let multi: UnsafeMutableRawPointer
+    private let pending = Mutex(Pending())
+    private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+
+    init() {
+        guard let m = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
+        multi = m
+        _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0)
+    }
+
+    deinit { curl_multi_cleanup(multi) }
+
+    func add(_ t: CurlTransfer) {
+        let stopped = pending.withLock { p -> Bool in
+            if p.stopped { return true }
+            p.adds.append(t)
+            return false
+        }
+        if stopped { t.finish(KubeError.transport("the transport was shut down", location: t.location)) }
+        curl_multi_wakeup(multi)
+    }
+
+    func cancel(_ t: CurlTransfer) {
+        pending.withLock { $0.cancels.append(t) }
+        curl_multi_wakeup(multi)
+    }
+
+    func stop() {
+        pending.withLock { $0.stopped = true }
+        curl_multi_wakeup(multi)
+    }
+
+    func run() {
+        var running: Int32 = 0
+        while true {
+            let work = pending.withLock { p -> Pending in
+                let w = p
+                p.adds = []
+                p.cancels = []
+                return w
+            }
+            for t in work.adds {
+                let rc = curl_multi_add_handle(multi, t.easy)
+                if rc != CURLM_OK {
+                    t.finish(KubeError.transport("curl_multi_add_handle failed: \(rc.rawValue)", location: t.location))
+                } else {
+                    active[t.easy] = t
+                }
+            }
+            for t in work.cancels {
+                if active.removeValue(forKey: t.easy) != nil {
+                    curl_multi_remove_handle(multi, t.easy)
+                }
+                t.finish(CancellationError())
+            }
+            if work.stopped {
+                for (easy, t) in active {
+                    curl_multi_remove_handle(multi, easy)
+                    t.finish(KubeError.transport("the transport was shut down", location: t.location))
+                }
+                active = [:]
+                return
+            }
+            curl_multi_perform(multi, &running)
+            var left: Int32 = 0
+            while let msg = curl_multi_info_read(multi, &left) {
+                guard ccurl_msg_kind(msg) == ccurl_msg_done(), let easy = ccurl_msg_easy(msg) else { continue }
+                let result = ccurl_msg_result(msg)
+                curl_multi_remove_handle(multi, easy)
+                guard let t = active.removeValue(forKey: easy) else { continue }
+                t.finish(result == CURLE_OK ? nil : t.transportError(result))
+            }
+            curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+    }
+}
