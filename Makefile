@@ -4,16 +4,17 @@
 setup:
 	@scripts/setup.sh
 
-# Builds everything (library, examples, tests, the benchmark ratios tool so it cannot rot) and
+# Builds everything (library, examples, tests, the benchmark ratio tools so they cannot rot) and
 # runs every test.
 test: setup
 	swift build --build-tests
-	cd Benchmarks && swift build --product bench-ratios
+	cd Benchmarks && swift build --product bench-ratios && swift build --product cluster-ratios
 	swift test --skip-build
 
 # One line per comparison, each measured against its anchor in the same run.
 bench: setup
 	cd Benchmarks && swift build -c release --product bench-ratios && .build/release/bench-ratios
+	cd Benchmarks && swift build -c release --product cluster-ratios && .build/release/cluster-ratios
 
 # Full distributions (wall clock, throughput, allocations, memory) with package-benchmark.
 bench-detail: setup

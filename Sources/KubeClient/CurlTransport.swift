@@ -8,7 +8,9 @@ import Synchronization
 /// server offers it over TLS), accept gzip, honour per-request timeouts, and are aborted when the
 /// calling task is cancelled or a streaming body's consumer stops reading.
 public final class CurlTransport: HTTPTransport, Sendable {
-    private let multi: CurlMulti
+    /// `nil` when libcurl could not create its multi handle (out of memory): every request then
+    /// fails with a transport error instead of the process stopping.
+    private let handle: CurlMulti?
 
     /// One transport per process is usually enough: ``shared``.
     public static let shared = CurlTransport()
@@ -16,17 +18,28 @@ public final class CurlTransport: HTTPTransport, Sendable {
     /// A transport with its own connection cache and thread.
     public init() {
         CurlGlobal.initialize()
-        multi = CurlMulti()
-        let m = multi
-        let thread = Thread { m.run() }
-        thread.name = "KubeClient.curl"
-        thread.start()
+        handle = CurlMulti()
+        if let m = handle {
+            let thread = Thread { m.run() }
+            thread.name = "KubeClient.curl"
+            thread.start()
+        }
     }
 
-    deinit { multi.stop() }
+    deinit { handle?.stop() }
+
+    private var multi: CurlMulti {
+        get throws {
+            guard let handle else {
+                throw KubeError.transport("libcurl could not create its multi handle (out of memory)")
+            }
+            return handle
+        }
+    }
 
     /// Sends a request and collects the whole answer.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let multi = try self.multi
         let transfer = try CurlTransfer(request)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<HTTPResponse, Error>) in
@@ -41,6 +54,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
 
     /// Sends a request; returns when the headers are in, with the body as a stream.
     public func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
+        let multi = try self.multi
         let transfer = try CurlTransfer(request)
         let (body, continuation) = AsyncThrowingStream<[UInt8], Error>.makeStream()
         let m = multi
@@ -286,8 +300,9 @@ final class CurlMulti: @unchecked Sendable {
     private let pending = Mutex(Pending())
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
 
-    init() {
-        guard let m = curl_multi_init() else { fatalError("curl_multi_init failed: out of memory") }
+    /// `nil` when libcurl cannot allocate a multi handle.
+    init?() {
+        guard let m = curl_multi_init() else { return nil }
         multi = m
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 0)
     }
