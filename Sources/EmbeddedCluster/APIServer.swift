@@ -156,7 +156,7 @@ final class APIServer: Sendable {
         if accept.contains("as=APIGroupDiscoveryList") {
             let doc = Discovery.aggregated(registry, core: legacy)
             let body = Render.json(doc, pretty: r.pretty)
-            let etag = "\"" + SHA256.hex(SHA256.hash(body)) + "\""
+            let etag = "\"" + SHA256Digest.hex(SHA256Digest.hash(body)) + "\""
             if r.header("if-none-match") == etag {
                 return .full(
                     status: 304,

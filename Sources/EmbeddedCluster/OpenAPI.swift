@@ -26,7 +26,7 @@ enum OpenAPI {
             var paths = ObjectValue()
             for (g, v) in gvs {
                 let doc = document(registry, g, v)
-                let hash = SHA256.hex(SHA256.hash(Render.json(doc, pretty: false)))
+                let hash = SHA256Digest.hex(SHA256Digest.hash(Render.json(doc, pretty: false)))
                 paths[gvPath(g, v)] = ["serverRelativeURL": .string("/openapi/v3/\(gvPath(g, v))?hash=\(hash)")]
             }
             return .full(
@@ -38,7 +38,7 @@ enum OpenAPI {
         let rest = parts[2...].joined(separator: "/")
         guard let (g, v) = gvs.first(where: { gvPath($0.0, $0.1) == rest }) else { throw APIError.pageNotFound() }
         let body = Render.json(document(registry, g, v), pretty: false)
-        let hash = SHA256.hex(SHA256.hash(body))
+        let hash = SHA256Digest.hex(SHA256Digest.hash(body))
         let cache = r.query["hash"] != nil ? "public, immutable" : "no-cache, private"
         return .full(
             status: 200,

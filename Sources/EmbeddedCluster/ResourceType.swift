@@ -34,7 +34,7 @@ struct ResourceType: Sendable, Hashable {
     /// The storage version hash the real server advertises: base64 of the first 8 bytes of
     /// SHA-256 over "group/version/kind".
     var storageVersionHash: String {
-        let digest = SHA256.hash(Array("\(group)/\(version)/\(kind)".utf8))
+        let digest = SHA256Digest.hash(Array("\(group)/\(version)/\(kind)".utf8))
         return Base64.encode(Array(digest.prefix(8)))
     }
 

@@ -13,7 +13,7 @@ extension APIServer {
             let generation = o["metadata"]?["generation"] ?? 1
             let replicas = o["spec"]?["replicas"]?.intValue ?? 1
             let now = Clock.now()
-            let hash = String(SHA256.hex(SHA256.hash(Array(name.utf8))).prefix(10)).lowercased()
+            let hash = String(SHA256Digest.hex(SHA256Digest.hash(Array(name.utf8))).prefix(10)).lowercased()
             func condition(
                 _ type: String,
                 _ status: String,

@@ -66,3 +66,22 @@ import Testing
         #expect(Value.array([1, 2])[1] == 2)
     }
 }
+
+@Suite struct SHA256DigestTests {
+    @Test func knownAnswers() {
+        #expect(
+            SHA256Digest.hex(SHA256Digest.hash([]))
+                == "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+        )
+        #expect(
+            SHA256Digest.hex(SHA256Digest.hash(Array("abc".utf8)))
+                == "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"
+        )
+        // Two blocks: the message crosses the 56-byte padding boundary.
+        let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
+        #expect(
+            SHA256Digest.hex(SHA256Digest.hash(long))
+                == "248D6A61D20638B8E5C026930C3E6039A33CE45964FF2167F6ECEDD419DB06C1"
+        )
+    }
+}

@@ -132,7 +132,7 @@ import Testing
             return e?.code == .limitExceeded && e?.message.contains("billion laughs") == true
                 && e?.location?.source == "lol.yaml"
         }
-        #expect(clock.now - start < .seconds(2))
+        #expect(clock.now - start < .seconds(10))  // expanding would take hours
     }
 
     @Test func depthAndSizeLimits() {
