@@ -85,3 +85,17 @@ import Testing
         )
     }
 }
+
+@Suite struct Base64Tests {
+    @Test func roundTripsAndKnownValues() {
+        #expect(Base64.encode(Array("hello".utf8)) == "aGVsbG8=")
+        #expect(Base64.encode(Array("hi".utf8)) == "aGk=")
+        #expect(Base64.encode([]) == "")
+        for n in 0..<10 {
+            let bytes = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 250) }
+            #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+        }
+        #expect(Base64.decode("aGVs\nbG8=") == Array("hello".utf8))
+        #expect(Base64.decode("a$b") == nil)
+    }
+}
