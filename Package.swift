@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Health", targets: ["Health"]),
         .library(name: "Sync", targets: ["Sync"]),
         .library(name: "SOPS", targets: ["SOPS"]),
+        .library(name: "Jsonnet", targets: ["Jsonnet"]),
         .executable(name: "gitops-render", targets: ["gitops-render"]),
         .executable(name: "gitops-fetch", targets: ["gitops-fetch"]),
         .executable(name: "gitops-health", targets: ["gitops-health"]),
@@ -38,6 +39,8 @@ let package = Package(
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        // Debian's libjsonnet-dev ships no pkg-config file: the module map links `jsonnet`.
+        .systemLibrary(name: "CJsonnet", providers: [.apt(["libjsonnet-dev"]), .brew(["jsonnet"])]),
 
         // The SDK's modules (see DESIGN.md).
         .target(name: "Manifests", dependencies: ["CYAML"]),
@@ -46,6 +49,8 @@ let package = Package(
         .target(name: "Diff", dependencies: ["Manifests"]),
         .target(name: "Health", dependencies: ["Manifests", "CLua"]),
         .target(name: "Sync", dependencies: ["Manifests", "KubeClient", "GitSource", "Diff", "Health"]),
+        // Jsonnet in a library of its own, so that users who do not need it do not need libjsonnet.
+        .target(name: "Jsonnet", dependencies: ["Manifests", "CJsonnet"]),
         .target(name: "SOPS", dependencies: ["Manifests", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "GitOps",
@@ -88,6 +93,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync"]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
+        .testTarget(name: "JsonnetTests", dependencies: ["Jsonnet", "Manifests"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),
         .testTarget(name: "HealthTests", dependencies: ["Health", "Manifests"], exclude: ["Fixtures"]),
     ]
