@@ -45,11 +45,11 @@ public struct JsonnetError: Error, Sendable, CustomStringConvertible {
         self.details = details
     }
 
-    /// `file:line:column: message`, then libjsonnet's full text when there is more of it.
+    /// `file:line:column: message`, then libjsonnet's full text when it holds a stack trace.
     public var description: String {
         var text = location.map { "\($0): \(message)" } ?? message
         let trimmed = details.trimmingWhitespace()
-        if !trimmed.isEmpty && trimmed != message { text += "\n" + trimmed }
+        if trimmed.contains("\n") { text += "\n" + trimmed }  // a stack trace: keep it
         return text
     }
 

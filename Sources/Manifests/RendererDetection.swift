@@ -47,7 +47,8 @@ public enum RendererKind: String, Sendable, Hashable, CaseIterable, CustomString
 /// Jsonnet lives in its own library (`Jsonnet`, which links libjsonnet), so the default
 /// ``jsonnet`` function throws an error saying so until one is set.
 public struct RendererFactory: Sendable {
-    /// Builds the renderer for Kustomize overlays.
+    /// Builds the renderer for Kustomize overlays; until the in-process Kustomize renderer is
+    /// wired in, an error asking to set this function.
     public var kustomize: @Sendable () throws -> any ManifestRenderer
     /// Builds the renderer for Helm charts (``HelmRenderer`` by default).
     public var helm: @Sendable () throws -> any ManifestRenderer
@@ -58,7 +59,9 @@ public struct RendererFactory: Sendable {
 
     /// The default functions.
     public init() {
-        // TODO(lead): build `KustomizeRenderer()` here once the kustomize branch is merged.
+        // TODO(lead): when merging the kustomize branch, replace this closure with
+        // `kustomize = { KustomizeRenderer() }` (and update this doc comment and the test
+        // RendererDetectionTests.detectingRendererUsesTheFactoryAndTheOverride).
         kustomize = {
             throw ManifestError(
                 .unsupported,

@@ -228,6 +228,14 @@ extension TemporaryDirectory {
         factory.directory = { ClosureRenderer { _ in [KubeObject(apiVersion: "v1", kind: "Namespace", name: "mine")] } }
         try dir.write("plain/a.yaml", "")
         #expect(try await DetectingRenderer(factory: factory).render(RenderInput(directory: dir.path + "/plain")).map(\.name) == ["mine"])
+        // Kustomize: until KustomizeRenderer is wired in (see RendererFactory.init), the default
+        // asks for a function, and a function set by the user is used.
+        try dir.write("k/kustomization.yaml", "resources: []\n")
+        await #expect { try await DetectingRenderer().render(RenderInput(directory: dir.path + "/k")) } throws: { error in
+            "\(error)".contains("RendererFactory.kustomize")
+        }
+        factory.kustomize = { ClosureRenderer { _ in [KubeObject(apiVersion: "v1", kind: "Namespace", name: "k")] } }
+        #expect(try await DetectingRenderer(factory: factory).render(RenderInput(directory: dir.path + "/k")).map(\.name) == ["k"])
         // Jsonnet needs its own library: the default says so.
         try dir.write("j/main.jsonnet", "{}")
         await #expect { try await DetectingRenderer().render(RenderInput(directory: dir.path + "/j")) } throws: { error in

@@ -160,6 +160,17 @@ func writeWebChart(_ dir: TemporaryDirectory, at base: String = "web") throws {
         #expect(objects.first { $0.kind == "Secret" }?.value["stringData"]?["size"] == "small")
     }
 
+    @Test func largeInlineValuesReachHelm() async throws {
+        // Two megabytes on standard input: more than a socket buffer takes at once.
+        let dir = try TemporaryDirectory()
+        try writeWebChart(dir)
+        let big = String(repeating: "0123456789abcdef", count: 131_072)
+        var helm = HelmRenderer(executable: try helmPath())
+        helm.values = ["note": .string(big)]
+        let objects = try await helm.render(RenderInput(directory: dir.path + "/web"))
+        #expect(objects.first { $0.kind == "ConfigMap" }?.value["data"]?["note"] == .string(big))
+    }
+
     @Test func helmFoundOnTheSearchPath() async throws {
         let dir = try TemporaryDirectory()
         try writeWebChart(dir)
