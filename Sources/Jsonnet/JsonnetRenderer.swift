@@ -1,3 +1,7 @@
+internal import CJsonnet
+import Dispatch
+import Manifests
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,9 +9,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-internal import CJsonnet
-import Dispatch
-import Manifests
 
 /// A top-level argument or external variable: a string, or Jsonnet code evaluated as a value.
 public enum JsonnetArgument: Sendable, Hashable {
@@ -168,7 +169,9 @@ public struct JsonnetRenderer: ManifestRenderer {
                     try collect(item, file: file, path: "\(path)/\(index)", into: &objects)
                 }
             case .object(let fields):
-                if let kind = fields["kind"]?.stringValue, kind.hasSuffix("List"), case .array(let items)? = fields["items"] {
+                if let kind = fields["kind"]?.stringValue, kind.hasSuffix("List"),
+                    case .array(let items)? = fields["items"]
+                {
                     for (index, item) in items.enumerated() {
                         try collect(item, file: file, path: "\(path)/items/\(index)", into: &objects)
                     }

@@ -1,3 +1,7 @@
+internal import CJsonnet
+import Manifests
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,9 +9,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-internal import CJsonnet
-import Manifests
-import Synchronization
 
 /// A flag set when the rendering task is cancelled, read by the evaluating thread.
 final class Cancellation: Sendable {
@@ -108,12 +109,15 @@ final class ImportContext {
             guard info.st_mode & S_IFMT == S_IFREG else { continue }
             guard let real = try? realPath(candidate, what: "import") else { continue }
             guard isInside(real, root: root) || libraries.contains(where: { isInside(real, root: $0) }) else {
-                let message = "import '\(relative)' resolves to '\(real)', outside the checkout and the library paths; refused"
+                let message =
+                    "import '\(relative)' resolves to '\(real)', outside the checkout and the library paths; refused"
                 refusal = message
                 return .failed(message)
             }
             guard Int(info.st_size) <= maxBytes else {
-                return .failed("import '\(relative)': file of \(info.st_size) bytes is larger than the limit of \(maxBytes)")
+                return .failed(
+                    "import '\(relative)': file of \(info.st_size) bytes is larger than the limit of \(maxBytes)"
+                )
             }
             let fd = open(real, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { return .failed("cannot open '\(candidate)': \(String(cString: strerror(errno)))") }
@@ -132,7 +136,8 @@ final class ImportContext {
             }
             return .found(path: candidate, content: bytes)
         }
-        let searched = relative.hasPrefix("/") ? "" : " (searched next to the importer and in \(libraries.count) library paths)"
+        let searched =
+            relative.hasPrefix("/") ? "" : " (searched next to the importer and in \(libraries.count) library paths)"
         return .failed("couldn't find import '\(relative)'\(searched)")
     }
 }

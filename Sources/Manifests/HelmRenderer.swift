@@ -185,7 +185,11 @@ public struct HelmRenderer: ManifestRenderer {
                 standardError: result.trimmedError
             )
         }
-        return try RenderedOutput.objects(result.standardOutput, source: "helm template \(input.directory)", limits: limits)
+        return try RenderedOutput.objects(
+            result.standardOutput,
+            source: "helm template \(input.directory)",
+            limits: limits
+        )
     }
 
     /// The arguments after `helm`, for the chart at `chart` and resolved value files.

@@ -105,7 +105,11 @@ enum Confinement {
         let realRoot = try FileSystem.realPath(root)
         let real = try FileSystem.realPath(path)
         guard FileSystem.isInside(real, root: realRoot) else {
-            throw RenderToolError(.outsideRoot, program: program, "'\(path)' is outside the checkout '\(root)'; refused")
+            throw RenderToolError(
+                .outsideRoot,
+                program: program,
+                "'\(path)' is outside the checkout '\(root)'; refused"
+            )
         }
         var count = 0
         var pending = [real]

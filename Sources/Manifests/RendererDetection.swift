@@ -23,9 +23,11 @@ public enum RendererKind: String, Sendable, Hashable, CaseIterable, CustomString
         for name in try FileSystem.list(directory) {
             let type = FileSystem.entryType(directory + "/" + name)
             let isFile =
-                type == .file || (type == .symlink && (try? FileSystem.realPath(directory + "/" + name)).map {
-                    FileSystem.entryType($0) == .file
-                } == true)
+                type == .file
+                || (type == .symlink
+                    && (try? FileSystem.realPath(directory + "/" + name)).map {
+                        FileSystem.entryType($0) == .file
+                    } == true)
             if isFile { names.insert(name) }
         }
         if !names.isDisjoint(with: ["kustomization.yaml", "kustomization.yml", "Kustomization"]) { return .kustomize }

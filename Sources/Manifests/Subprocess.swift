@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,8 +8,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
-import Synchronization
 
 /// An error from running an external program for a renderer (`helm`, a command plugin).
 ///
@@ -251,13 +252,15 @@ package struct Subprocess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, err[1], 2)
         if let workingDirectory {
             #if canImport(Darwin)
-            typealias AddChdir = @convention(c) (
-                UnsafeMutablePointer<posix_spawn_file_actions_t?>?, UnsafePointer<CChar>?
-            ) -> Int32
+            typealias AddChdir =
+                @convention(c) (
+                    UnsafeMutablePointer<posix_spawn_file_actions_t?>?, UnsafePointer<CChar>?
+                ) -> Int32
             #else
-            typealias AddChdir = @convention(c) (
-                UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?
-            ) -> Int32
+            typealias AddChdir =
+                @convention(c) (
+                    UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?
+                ) -> Int32
             #endif
             guard let addChdir: AddChdir = libcFunction("posix_spawn_file_actions_addchdir_np") else {
                 throw RenderToolError(
@@ -266,7 +269,9 @@ package struct Subprocess: Sendable {
                     "this C library cannot set the working directory of a spawned program"
                 )
             }
-            guard addChdir(&actions, workingDirectory) == 0 else { throw systemError("posix_spawn_file_actions_addchdir_np") }
+            guard addChdir(&actions, workingDirectory) == 0 else {
+                throw systemError("posix_spawn_file_actions_addchdir_np")
+            }
         }
         var noSignals = sigset_t()
         sigemptyset(&noSignals)

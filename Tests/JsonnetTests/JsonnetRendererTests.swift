@@ -119,7 +119,10 @@ func writeRepository(_ repo: Scratch) throws {
         let repo = try Scratch()
         try repo.write("one/name.libsonnet", "'from-one'")
         try repo.write("two/name.libsonnet", "'from-two'")
-        try repo.write("app/main.jsonnet", "{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: import 'name.libsonnet' } }")
+        try repo.write(
+            "app/main.jsonnet",
+            "{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: import 'name.libsonnet' } }"
+        )
         let input = RenderInput(directory: repo.path + "/app", root: repo.path)
         #expect(try await JsonnetRenderer(libraryPaths: ["one", "two"]).render(input).first?.name == "from-two")
         #expect(try await JsonnetRenderer(libraryPaths: ["two", "one"]).render(input).first?.name == "from-one")
@@ -143,7 +146,10 @@ func writeRepository(_ repo: Scratch) throws {
 
     @Test func runtimeErrorsNameTheInnermostFrame() async throws {
         let dir = try Scratch()
-        try dir.write("helpers.libsonnet", "{\n  check(x)::\n    if x > 2 then error 'too many replicas: ' + x else x,\n}\n")
+        try dir.write(
+            "helpers.libsonnet",
+            "{\n  check(x)::\n    if x > 2 then error 'too many replicas: ' + x else x,\n}\n"
+        )
         try dir.write(
             "main.jsonnet",
             "local h = import 'helpers.libsonnet';\n{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' + h.check(5) } }\n"
@@ -161,7 +167,10 @@ func writeRepository(_ repo: Scratch) throws {
 
     @Test func missingArgumentsAndVariablesAreErrors() async throws {
         let dir = try Scratch()
-        try dir.write("main.jsonnet", "function(env) { apiVersion: 'v1', kind: 'Namespace', metadata: { name: env + std.extVar('x') } }")
+        try dir.write(
+            "main.jsonnet",
+            "function(env) { apiVersion: 'v1', kind: 'Namespace', metadata: { name: env + std.extVar('x') } }"
+        )
         await #expect { try await JsonnetRenderer().render(RenderInput(directory: dir.path)) } throws: { error in
             (error as? JsonnetError)?.code == .evaluation && "\(error)".contains("env")
         }
@@ -189,18 +198,30 @@ func writeRepository(_ repo: Scratch) throws {
             guard let e = error as? JsonnetError else { return false }
             return e.code == .importRefused && e.message.contains("secret.libsonnet")
         }
-        try repo.write("app/main.jsonnet", "{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: importstr '/etc/hostname' } }")
+        try repo.write(
+            "app/main.jsonnet",
+            "{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: importstr '/etc/hostname' } }"
+        )
         await #expect { try await JsonnetRenderer().render(input) } throws: { error in
             (error as? JsonnetError)?.code == .importRefused
         }
         // Through a symbolic link inside the checkout.
-        try FileManager.default.createSymbolicLink(atPath: repo.path + "/app/link.libsonnet", withDestinationPath: outside.path + "/secret.libsonnet")
-        try repo.write("app/main.jsonnet", "{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: import 'link.libsonnet' } }")
+        try FileManager.default.createSymbolicLink(
+            atPath: repo.path + "/app/link.libsonnet",
+            withDestinationPath: outside.path + "/secret.libsonnet"
+        )
+        try repo.write(
+            "app/main.jsonnet",
+            "{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: import 'link.libsonnet' } }"
+        )
         await #expect { try await JsonnetRenderer().render(input) } throws: { error in
             (error as? JsonnetError)?.code == .importRefused
         }
         // A library path the caller names may lie outside the checkout.
-        try repo.write("app/main.jsonnet", "{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: import 'secret.libsonnet' } }")
+        try repo.write(
+            "app/main.jsonnet",
+            "{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: import 'secret.libsonnet' } }"
+        )
         let withLibrary = JsonnetRenderer(libraryPaths: [outside.path])
         #expect(try await withLibrary.render(input).first?.name == "stolen")
         // A missing import names what it looked for.
@@ -221,7 +242,10 @@ func writeRepository(_ repo: Scratch) throws {
         await #expect { try await JsonnetRenderer().render(RenderInput(directory: dir.path)) } throws: { error in
             (error as? ManifestError)?.code == .invalidObject
         }
-        try dir.write("main.jsonnet", "local n = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }; [n, n]")
+        try dir.write(
+            "main.jsonnet",
+            "local n = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }; [n, n]"
+        )
         await #expect { try await JsonnetRenderer().render(RenderInput(directory: dir.path)) } throws: { error in
             (error as? ManifestError)?.code == .duplicateResource
         }
@@ -229,14 +253,19 @@ func writeRepository(_ repo: Scratch) throws {
         await #expect { try await JsonnetRenderer().render(RenderInput(directory: empty.path)) } throws: { error in
             (error as? JsonnetError)?.code == .configuration && "\(error)".contains("no .jsonnet file")
         }
-        await #expect { try await JsonnetRenderer(libraryPaths: ["missing"]).render(RenderInput(directory: dir.path)) } throws: {
+        await #expect {
+            try await JsonnetRenderer(libraryPaths: ["missing"]).render(RenderInput(directory: dir.path))
+        } throws: {
             error in (error as? JsonnetError)?.code == .configuration && "\(error)".contains("missing")
         }
     }
 
     @Test func deepRecursionIsAnErrorNotACrash() async throws {
         let dir = try Scratch()
-        try dir.write("main.jsonnet", "local f(n) = 1 + f(n + 1); { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' + f(0) } }")
+        try dir.write(
+            "main.jsonnet",
+            "local f(n) = 1 + f(n + 1); { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' + f(0) } }"
+        )
         await #expect { try await JsonnetRenderer().render(RenderInput(directory: dir.path)) } throws: { error in
             (error as? JsonnetError)?.code == .evaluation && "\(error)".contains("stack")
         }

@@ -54,7 +54,10 @@ extension TemporaryDirectory {
         setenv("GITOPS_TEST_LEAK", "should-not-pass", 1)
         let plugin = CommandPluginRenderer(
             name: "env",
-            command: ["sh", "-c", "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: env}\\ndata:\\n'; env | sort | sed 's/^\\([^=]*\\)=\\(.*\\)$/  \\1: \"\\2\"/'"]
+            command: [
+                "sh", "-c",
+                "printf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata: {name: env}\\ndata:\\n'; env | sort | sed 's/^\\([^=]*\\)=\\(.*\\)$/  \\1: \"\\2\"/'",
+            ]
         )
         let objects = try await plugin.render(RenderInput(directory: dir.path, environment: ["APP_ONE": "1"]))
         let data = try #require(objects.first?.value["data"]?.objectValue)
@@ -81,7 +84,10 @@ extension TemporaryDirectory {
 
     @Test func aFailingProgramIsAnErrorWithItsStandardError() async throws {
         let dir = try TemporaryDirectory()
-        try dir.script("fail.sh", "echo '   ' >&2\necho 'template values.yaml: key \"x\" missing' >&2\necho partial\nexit 3\n")
+        try dir.script(
+            "fail.sh",
+            "echo '   ' >&2\necho 'template values.yaml: key \"x\" missing' >&2\necho partial\nexit 3\n"
+        )
         let plugin = CommandPluginRenderer(name: "failing", command: ["./fail.sh"])
         await #expect { try await plugin.render(RenderInput(directory: dir.path)) } throws: { error in
             guard let e = error as? RenderToolError else { return false }
@@ -157,13 +163,21 @@ extension TemporaryDirectory {
         }
         // A working directory outside the root.
         let plugin = CommandPluginRenderer(name: "p", command: ["true"])
-        await #expect { try await plugin.render(RenderInput(directory: outside.path, root: dir.path + "/repo")) } throws: {
+        await #expect {
+            try await plugin.render(RenderInput(directory: outside.path, root: dir.path + "/repo"))
+        } throws: {
             error in (error as? RenderToolError)?.code == .outsideRoot
         }
         // A symbolic link under the directory that leads out, even through another directory of the checkout.
         try FileManager.default.createDirectory(atPath: dir.path + "/repo/shared", withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: dir.path + "/repo/shared/out", withDestinationPath: outside.path)
-        try FileManager.default.createSymbolicLink(atPath: dir.path + "/repo/app/shared", withDestinationPath: "../shared")
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.path + "/repo/shared/out",
+            withDestinationPath: outside.path
+        )
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.path + "/repo/app/shared",
+            withDestinationPath: "../shared"
+        )
         await #expect { try await plugin.render(input) } throws: { error in
             (error as? RenderToolError)?.code == .outsideRoot && "\(error)".contains("shared/out")
         }
@@ -175,7 +189,9 @@ extension TemporaryDirectory {
         let dir = try TemporaryDirectory()
         let plugin = CommandPluginRenderer(name: "p", command: ["true"])
         for name in ["PATH", "1X", "A-B", ""] {
-            await #expect { try await plugin.render(RenderInput(directory: dir.path, environment: [name: "v"])) } throws: {
+            await #expect {
+                try await plugin.render(RenderInput(directory: dir.path, environment: [name: "v"]))
+            } throws: {
                 error in (error as? RenderToolError)?.code == .invalidConfiguration
             }
         }
@@ -227,18 +243,27 @@ extension TemporaryDirectory {
         // A replaced function is called for its kind.
         factory.directory = { ClosureRenderer { _ in [KubeObject(apiVersion: "v1", kind: "Namespace", name: "mine")] } }
         try dir.write("plain/a.yaml", "")
-        #expect(try await DetectingRenderer(factory: factory).render(RenderInput(directory: dir.path + "/plain")).map(\.name) == ["mine"])
+        #expect(
+            try await DetectingRenderer(factory: factory).render(RenderInput(directory: dir.path + "/plain")).map(
+                \.name
+            ) == ["mine"]
+        )
         // Kustomize: until KustomizeRenderer is wired in (see RendererFactory.init), the default
         // asks for a function, and a function set by the user is used.
         try dir.write("k/kustomization.yaml", "resources: []\n")
-        await #expect { try await DetectingRenderer().render(RenderInput(directory: dir.path + "/k")) } throws: { error in
+        await #expect { try await DetectingRenderer().render(RenderInput(directory: dir.path + "/k")) } throws: {
+            error in
             "\(error)".contains("RendererFactory.kustomize")
         }
         factory.kustomize = { ClosureRenderer { _ in [KubeObject(apiVersion: "v1", kind: "Namespace", name: "k")] } }
-        #expect(try await DetectingRenderer(factory: factory).render(RenderInput(directory: dir.path + "/k")).map(\.name) == ["k"])
+        #expect(
+            try await DetectingRenderer(factory: factory).render(RenderInput(directory: dir.path + "/k")).map(\.name)
+                == ["k"]
+        )
         // Jsonnet needs its own library: the default says so.
         try dir.write("j/main.jsonnet", "{}")
-        await #expect { try await DetectingRenderer().render(RenderInput(directory: dir.path + "/j")) } throws: { error in
+        await #expect { try await DetectingRenderer().render(RenderInput(directory: dir.path + "/j")) } throws: {
+            error in
             "\(error)".contains("JsonnetRenderer")
         }
     }
