@@ -86,7 +86,8 @@ let package = Package(
         .testTarget(
             name: "KubeClientTests", dependencies: ["KubeClient", "EmbeddedCluster", "Manifests"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync"]),
+        .testTarget(
+            name: "SyncTests", dependencies: ["Sync", "EmbeddedCluster", "KubeClient", "Health", "Diff", "Manifests"]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),
         .testTarget(name: "HealthTests", dependencies: ["Health", "Manifests"], exclude: ["Fixtures"]),
