@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: [
-                "Sync", "EmbeddedCluster", "Manifests", "KubeClient", "GitSource",
+                "Sync", "EmbeddedCluster", "Manifests", "KubeClient", "GitSource", "Health", "Diff",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
