@@ -98,6 +98,7 @@ let package = Package(
             name: "SyncTests",
             dependencies: [
                 "Sync", "EmbeddedCluster", "Manifests", "KubeClient", "GitSource", "Health", "Diff",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),

@@ -300,6 +300,49 @@ import Testing
         await fixture.shutdown()
     }
 
+    @Test func aFailingSyncIsRetriedWithBackoffUpToTheLimit() async throws {
+        // The Deployment never becomes healthy: the simulated controller reports
+        // ProgressDeadlineExceeded, so every sync fails on its health.
+        let files = [
+            "deploy/web.yaml": deploymentYAML("web", annotations: ["embedded-cluster.gitops.dev/simulate": "fail"])
+        ]
+        let fixture = try await LoopFixture.start(files: files)
+        let reconciler = Reconciler(
+            application: try fixture.application(policy: .automated()),
+            options: fixture.options()
+        )
+        let log = EventLog(reconciler)
+        let running = Task { try await reconciler.run() }
+        do {
+            // Retry limit 2: one attempt and two retries, then a SyncError condition.
+            try await eventually("the retries are spent") { reconciler.status.condition(.syncError) != nil }
+            let triggers = log.all.compactMap { event -> OperationTrigger? in
+                if case .operationStarted(let r) = event { return r.trigger }
+                return nil
+            }
+            #expect(triggers == [.automated, .retry, .retry])
+            #expect(reconciler.status.lastOperation?.succeeded == false)
+            #expect(reconciler.status.health.code == .degraded)
+            // No further attempt on later passes.
+            reconciler.refresh()
+            try await Task.sleep(for: .seconds(2))
+            let after = log.all.filter {
+                if case .operationStarted = $0 { return true }
+                return false
+            }
+            #expect(after.count == 3)
+        } catch {
+            running.cancel()
+            _ = await running.result
+            await fixture.shutdown()
+            throw error
+        }
+        running.cancel()
+        _ = await running.result
+        log.stop()
+        await fixture.shutdown()
+    }
+
     @Test func anUnreachableSourceIsAConditionNotACrash() async throws {
         let fixture = try await LoopFixture.start(files: Self.initialFiles)
         do {

@@ -2,6 +2,7 @@ import EmbeddedCluster
 import Foundation
 import GitSource
 import KubeClient
+import Logging
 import Manifests
 import Sync
 import Testing
@@ -78,11 +79,14 @@ final class LoopFixture: @unchecked Sendable {
 
     /// Fast loop options; the state in a file under the fixture's directory.
     func options(stateFile: String = "state.json") -> ReconcilerOptions {
-        ReconcilerOptions(
+        var logger = Logger(label: "synctests")
+        logger.logLevel = .notice
+        return ReconcilerOptions(
             pollInterval: .milliseconds(300),
             watchRetryDelay: .milliseconds(100),
             selfHealBackoff: Backoff(initial: .milliseconds(100), factor: 3, maximum: .seconds(1)),
-            statePersistence: .file(path: root.path + "/" + stateFile)
+            statePersistence: .file(path: root.path + "/" + stateFile),
+            logger: logger
         )
     }
 
