@@ -4,15 +4,13 @@ import KubeClient
 import Manifests
 
 extension SyncExecutor {
-    /// What a list of the cluster found: the objects a sync needs, and the namespaces that exist.
+    /// What a list of the cluster found: the objects a sync needs.
     struct LiveState: Sendable {
         var objects: [KubeObject]
-        var namespaces: Set<String>
     }
 
     /// Lists every listable kind (one version per group and kind; Events left out) and keeps the
-    /// live counterparts of `desired`, the objects this application tracks, and the names of
-    /// existing namespaces.
+    /// live counterparts of `desired` and the objects this application tracks.
     func listLive(desired: [KubeObject]) async throws -> LiveState {
         var seen: Set<String> = []
         var kinds: [APIResource] = []
@@ -34,10 +32,9 @@ extension SyncExecutor {
         let lists = try await concurrentMap(kinds, limit: options.concurrency) { r in
             try await client.list(r.groupVersionKind, namespace: nil, options: ListOptions()).items
         }
-        var state = LiveState(objects: [], namespaces: [])
-        for (r, items) in zip(kinds, lists) {
+        var state = LiveState(objects: [])
+        for items in lists {
             for object in items {
-                if r.kind == "Namespace" && r.group.isEmpty, let name = object.name { state.namespaces.insert(name) }
                 if wanted.contains(object.key) || tracking.isTracked(object, by: app) { state.objects.append(object) }
             }
         }
@@ -71,27 +68,3 @@ extension SyncExecutor {
     }
 }
 
-/// One sync operation in progress.
-struct Operation {
-    let executor: SyncExecutor
-    let revision: String
-    let startedAt = Date()
-
-    init(executor: SyncExecutor, revision: String) {
-        self.executor = executor
-        self.revision = revision
-    }
-
-    mutating func run(desired: [KubeObject], live: [KubeObject]?) async -> SyncOperationResult {
-        // The executor's steps arrive in the next commit.
-        SyncOperationResult(
-            revision: revision,
-            startedAt: startedAt,
-            finishedAt: Date(),
-            status: .error,
-            message: "the executor is not complete yet",
-            phase: nil,
-            resources: []
-        )
-    }
-}
