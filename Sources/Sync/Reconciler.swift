@@ -248,6 +248,30 @@ public final class Reconciler: Service, Sendable {
         guard let comparison = await compareReporting(rendered) else { return }
         guard application.syncPolicy.mode == .automated, !Task.isCancelled else { return }
 
+        let now = clock.now()
+        // A failed automated sync of this revision is retried (after its backoff) whatever the
+        // comparison says: a sync that failed on health leaves the objects in sync but unhealthy.
+        let failures = state.withLock { s -> Failures? in
+            if let f = s.failures, f.commit != revision.commit { s.failures = nil }
+            return s.failures
+        }
+        if let f = failures {
+            if f.count > application.retry.limit {
+                raise(
+                    .syncError,
+                    "the sync of \(revision.commit.prefix(12)) failed \(f.count) times; not retried again until a new revision or a manual sync"
+                )
+                return
+            }
+            let wait = application.retry.backoff.delay(attempt: f.count) - (now - f.lastEnd)
+            if wait > .zero {
+                schedule(.backoff, after: wait)
+                return
+            }
+            _ = await operate(rendered, trigger: .retry, prune: application.syncPolicy.prune, id: nil)
+            return
+        }
+        clear(.syncError)
         let persisted = state.withLock { $0.persisted }
         if comparison.sync == .synced {
             state.withLock { s in
@@ -259,27 +283,9 @@ public final class Reconciler: Service, Sendable {
             return
         }
         if onlyPruningLeft(comparison) { return }
-        let now = clock.now()
         let trigger: OperationTrigger
         if persisted.syncedRevision?.commit != revision.commit {
-            let failures = state.withLock { $0.failures }
-            if let f = failures, f.commit == revision.commit {
-                if f.count > application.retry.limit {
-                    raise(
-                        .syncError,
-                        "the sync of \(revision.commit.prefix(12)) failed \(f.count) times; not retried again until a new revision or a manual sync"
-                    )
-                    return
-                }
-                let wait = application.retry.backoff.delay(attempt: f.count) - (now - f.lastEnd)
-                if wait > .zero {
-                    schedule(.backoff, after: wait)
-                    return
-                }
-                trigger = .retry
-            } else {
-                trigger = .automated
-            }
+            trigger = .automated
         } else {
             guard application.syncPolicy.selfHeal else { return }
             let (count, lastEnd) = state.withLock { ($0.selfHealCount, $0.lastSelfHealEnd) }

@@ -12,15 +12,19 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ReconcilerLoopTests {
     static let initialFiles = [
         "deploy/settings.yaml": configMapYAML("settings", ["color": "blue"]),
-        "deploy/web.yaml": deploymentYAML("web"),
+        "deploy/web.yaml": loopDeploymentYAML("web"),
         "deploy/extra.yaml": configMapYAML("extra", ["k": "v"]),
         "README.md": "apps\n",
     ]
 
     @Test func syncsFollowsCommitsHealsAndPrunes() async throws {
         let fixture = try await LoopFixture.start(files: Self.initialFiles)
-        let reconciler = Reconciler(application: try fixture.application(), options: fixture.options())
-        let log = EventLog(reconciler)
+        // No poll during the test: commits arrive through refresh() (a webhook), drift through
+        // the watches.
+        var options = fixture.options()
+        options.pollInterval = .seconds(3600)
+        let reconciler = Reconciler(application: try fixture.application(), options: options)
+        let log = ReconcilerEventLog(reconciler)
         let running = Task { try await reconciler.run() }
         do {
             // First sync: everything applied, tracked, healthy.
@@ -168,7 +172,7 @@ import Testing
     @Test func anOperationStoppedInTheMiddleFinishesAfterARestart() async throws {
         // Wave 0: a Deployment that becomes healthy only after 4 s; wave 1: a ConfigMap.
         let files = [
-            "deploy/web.yaml": deploymentYAML("web"),
+            "deploy/web.yaml": loopDeploymentYAML("web"),
             "deploy/after.yaml": configMapYAML(
                 "after",
                 ["k": "v"],
@@ -180,7 +184,7 @@ import Testing
         let app = try fixture.application(policy: .manual)
         do {
             let first = Reconciler(application: app, options: fixture.options())
-            let log = EventLog(first)
+            let log = ReconcilerEventLog(first)
             let group = ServiceGroup(services: [first], logger: first.options.logger)
             let running = Task { try await group.run() }
             let syncing = Task { try await first.sync() }
@@ -210,7 +214,7 @@ import Testing
             // A new reconciler (a restarted process) with the same state finishes the job, though
             // its policy is manual and nobody asks it to sync.
             let second = Reconciler(application: app, options: fixture.options())
-            let log2 = EventLog(second)
+            let log2 = ReconcilerEventLog(second)
             let running2 = Task { try await second.run() }
             try await eventually("the interrupted sync finished") {
                 try await fixture.configMap("after") != nil && second.status.lastOperation?.succeeded == true
@@ -304,14 +308,14 @@ import Testing
         // The Deployment never becomes healthy: the simulated controller reports
         // ProgressDeadlineExceeded, so every sync fails on its health.
         let files = [
-            "deploy/web.yaml": deploymentYAML("web", annotations: ["embedded-cluster.gitops.dev/simulate": "fail"])
+            "deploy/web.yaml": loopDeploymentYAML("web", annotations: ["embedded-cluster.gitops.dev/simulate": "fail"])
         ]
         let fixture = try await LoopFixture.start(files: files)
         let reconciler = Reconciler(
             application: try fixture.application(policy: .automated()),
             options: fixture.options()
         )
-        let log = EventLog(reconciler)
+        let log = ReconcilerEventLog(reconciler)
         let running = Task { try await reconciler.run() }
         do {
             // Retry limit 2: one attempt and two retries, then a SyncError condition.

@@ -7,8 +7,7 @@ import Manifests
 import Sync
 import Testing
 
-let configMapKind = GroupVersionKind(apiVersion: "v1", kind: "ConfigMap")
-let deploymentKind = GroupVersionKind(apiVersion: "apps/v1", kind: "Deployment")
+// `configMapKind` and `deploymentKind` are declared in SyncExecutorTests.swift.
 
 /// Everything an end-to-end reconciler test needs, all real: a Git repository served by
 /// `git daemon` on 127.0.0.1, an embedded cluster on 127.0.0.1 and a client of it.
@@ -122,7 +121,7 @@ func eventually(
 }
 
 /// Collects a reconciler's events in the background.
-final class EventLog: @unchecked Sendable {
+final class ReconcilerEventLog: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [ReconcilerEvent] = []
     private var task: Task<Void, Never>?
@@ -160,7 +159,7 @@ func configMapYAML(_ name: String, _ data: [String: String], annotations: [Strin
     return text
 }
 
-func deploymentYAML(_ name: String, replicas: Int = 1, image: String = "nginx:1.27", annotations: [String: String] = [:])
+func loopDeploymentYAML(_ name: String, replicas: Int = 1, image: String = "nginx:1.27", annotations: [String: String] = [:])
     -> String
 {
     var text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \(name)\n"
