@@ -124,8 +124,7 @@ public struct SyncPolicy: Sendable, Hashable {
     public static let manual = SyncPolicy()
 
     /// Automated syncs of each new revision, with the given pruning and self-heal.
-    public static func automated(prune: Bool = false, selfHeal: Bool = false, allowEmpty: Bool = false) -> SyncPolicy
-    {
+    public static func automated(prune: Bool = false, selfHeal: Bool = false, allowEmpty: Bool = false) -> SyncPolicy {
         SyncPolicy(mode: .automated, prune: prune, selfHeal: selfHeal, allowEmpty: allowEmpty)
     }
 }
@@ -187,7 +186,11 @@ public struct Application: Sendable {
         try Self.validate(name: name)
         let syncOptions = syncOptions ?? SyncOptions(app: name)
         if syncOptions.fieldManager.isEmpty {
-            throw SyncError(.invalidApplication, object: nil, message: "application '\(name)': the field manager is empty")
+            throw SyncError(
+                .invalidApplication,
+                object: nil,
+                message: "application '\(name)': the field manager is empty"
+            )
         }
         self.name = name
         self.source = source

@@ -62,7 +62,8 @@ extension Reconciler {
             throw SyncError(
                 .unknownHistoryEntry,
                 object: nil,
-                message: "no history entry \(id) for application '\(application.name)' (entries: \(ids.isEmpty ? "none" : ids))"
+                message:
+                    "no history entry \(id) for application '\(application.name)' (entries: \(ids.isEmpty ? "none" : ids))"
             )
         }
         return try await lock.withLock {
@@ -92,7 +93,10 @@ extension Reconciler {
             rendered = try await render(record.revision)
         } catch {
             if Task.isCancelled { return }
-            raise(.renderError, "the interrupted operation at \(record.revision.commit.prefix(12)) cannot be resumed: \(error)")
+            raise(
+                .renderError,
+                "the interrupted operation at \(record.revision.commit.prefix(12)) cannot be resumed: \(error)"
+            )
             state.withLock { $0.persisted.inFlight = nil }
             await saveState()
             return
@@ -102,7 +106,12 @@ extension Reconciler {
 
     /// Runs one sync operation of `rendered`: records it, executes it, records the result.
     /// Returns `nil` when cancelled in the middle (the record stays saved, to be resumed).
-    func operate(_ rendered: Rendered, trigger: OperationTrigger, prune: Bool, id: String?) async
+    func operate(
+        _ rendered: Rendered,
+        trigger: OperationTrigger,
+        prune: Bool,
+        id: String?
+    ) async
         -> SyncOperationResult?
     {
         let revision = rendered.revision

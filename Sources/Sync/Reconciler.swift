@@ -463,7 +463,11 @@ public final class Reconciler: Service, Sendable {
             else { return nil }
             return "\(r.key) is tracked by application '\(owner.app)'"
         }
-        if shared.isEmpty { clear(.sharedResourceWarning) } else { raise(.sharedResourceWarning, shared.joined(separator: "; ")) }
+        if shared.isEmpty {
+            clear(.sharedResourceWarning)
+        } else {
+            raise(.sharedResourceWarning, shared.joined(separator: "; "))
+        }
     }
 
     // MARK: Conditions

@@ -128,7 +128,9 @@ public struct ReconcilerState: Sendable, Hashable {
         guard value["version"]?.intValue == 1 else { throw bad("expected \"version\": 1") }
         func revision(_ v: Value?, _ field: String) throws -> Revision? {
             guard let v, !v.isNull else { return nil }
-            guard let commit = v["commit"]?.stringValue, !commit.isEmpty else { throw bad("\(field).commit is missing") }
+            guard let commit = v["commit"]?.stringValue, !commit.isEmpty else {
+                throw bad("\(field).commit is missing")
+            }
             return Revision(commit: commit, reference: v["reference"]?.stringValue)
         }
         if let r = value["inFlight"], !r.isNull {

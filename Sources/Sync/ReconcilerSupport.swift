@@ -14,7 +14,9 @@ final class AsyncLock: Sendable {
             if s.locked { return false }
             s.locked = true
             return true
-        }) { return }
+        }) {
+            return
+        }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { s -> Bool in
                 if !s.locked {

@@ -17,20 +17,37 @@ import Testing
     /// A cluster client that must never be called: these tests need none.
     struct NoCluster: ClusterReader, ClusterWriter, ClusterWatcher, ResourceDiscovery {
         struct Unused: Error {}
-        func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject { throw Unused() }
+        func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
+            throw Unused()
+        }
         func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions) async throws -> ObjectList {
             throw Unused()
         }
         func create(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject { throw Unused() }
         func update(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject { throw Unused() }
-        func patch(_ kind: GroupVersionKind, name: String, namespace: String?, patch: Patch, options: WriteOptions)
+        func patch(
+            _ kind: GroupVersionKind,
+            name: String,
+            namespace: String?,
+            patch: Patch,
+            options: WriteOptions
+        )
             async throws -> KubeObject
         { throw Unused() }
         func apply(_ object: KubeObject, options: ApplyOptions) async throws -> KubeObject { throw Unused() }
-        func delete(_ kind: GroupVersionKind, name: String, namespace: String?, options: DeleteOptions) async throws
+        func delete(
+            _ kind: GroupVersionKind,
+            name: String,
+            namespace: String?,
+            options: DeleteOptions
+        ) async throws
             -> KubeObject?
         { throw Unused() }
-        func watch(_ kind: GroupVersionKind, namespace: String?, options: WatchOptions) -> AsyncThrowingStream<
+        func watch(
+            _ kind: GroupVersionKind,
+            namespace: String?,
+            options: WatchOptions
+        ) -> AsyncThrowingStream<
             WatchEvent, Error
         > { AsyncThrowingStream { $0.finish(throwing: Unused()) } }
         func resources() async throws -> [APIResource] { throw Unused() }
@@ -101,7 +118,12 @@ import Testing
             message: "ok",
             phase: .sync,
             resources: [
-                ResourceResult(key: ResourceKey(group: "", kind: "Secret", namespace: "a", name: "s"), phase: .sync, wave: 0, action: .created)
+                ResourceResult(
+                    key: ResourceKey(group: "", kind: "Secret", namespace: "a", name: "s"),
+                    phase: .sync,
+                    wave: 0,
+                    action: .created
+                )
             ]
         )
         history.record(result)
@@ -189,7 +211,9 @@ import Testing
         // The same live state, with the drift undone and the orphan gone: Synced.
         let synced = try ApplicationComparison(
             desired: [desiredCM, namespace],
-            live: [tracking.marked(desiredCM, app: "shop", defaultNamespace: "shop").withNamespace("shop"), liveNamespace],
+            live: [
+                tracking.marked(desiredCM, app: "shop", defaultNamespace: "shop").withNamespace("shop"), liveNamespace,
+            ],
             application: application
         )
         #expect(synced.sync == .synced)

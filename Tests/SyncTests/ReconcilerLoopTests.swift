@@ -65,7 +65,12 @@ import Testing
                 try await fixture.configMap("settings")?["data"]?["color"]?.stringValue == "green"
             }
             // Drift: an object deleted by hand comes back.
-            _ = try await fixture.client.delete(deploymentKind, name: "web", namespace: "default", options: DeleteOptions())
+            _ = try await fixture.client.delete(
+                deploymentKind,
+                name: "web",
+                namespace: "default",
+                options: DeleteOptions()
+            )
             try await eventually("the deleted Deployment is back and healthy") {
                 let web = try? await fixture.client.get(deploymentKind, name: "web", namespace: "default")
                 return web != nil && reconciler.status.sync == .synced && reconciler.status.health.code == .healthy
@@ -129,7 +134,8 @@ import Testing
             let good = try fixture.repo.head()
             try fixture.repo.commit(
                 [
-                    "deploy/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: [unclosed\n"
+                    "deploy/settings.yaml":
+                        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: [unclosed\n"
                 ],
                 message: "broken"
             )

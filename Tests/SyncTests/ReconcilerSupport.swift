@@ -71,7 +71,10 @@ final class LoopFixture: @unchecked Sendable {
             source: .git(url: url ?? daemon.url("apps"), reference: .branch("main"), path: path, cache: cache),
             destination: ApplicationDestination(client: client, namespace: "default"),
             syncPolicy: policy,
-            retry: SyncRetryPolicy(limit: 2, backoff: Backoff(initial: .milliseconds(200), factor: 2, maximum: .seconds(1))),
+            retry: SyncRetryPolicy(
+                limit: 2,
+                backoff: Backoff(initial: .milliseconds(200), factor: 2, maximum: .seconds(1))
+            ),
             syncOptions: options
         )
     }
@@ -159,7 +162,12 @@ func configMapYAML(_ name: String, _ data: [String: String], annotations: [Strin
     return text
 }
 
-func loopDeploymentYAML(_ name: String, replicas: Int = 1, image: String = "nginx:1.27", annotations: [String: String] = [:])
+func loopDeploymentYAML(
+    _ name: String,
+    replicas: Int = 1,
+    image: String = "nginx:1.27",
+    annotations: [String: String] = [:]
+)
     -> String
 {
     var text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \(name)\n"

@@ -30,7 +30,8 @@ enum ReconcileBenchmark {
         let tracking = Tracking()
         let app = "bench"
         // The directory: 1,000 files of 10 documents each.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reconcile-bench-\(getpid())").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reconcile-bench-\(getpid())")
+            .path
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
