@@ -353,6 +353,64 @@ import Testing
         await fixture.shutdown()
     }
 
+    @Test func repeatedDriftIsHealedWithGrowingDelays() async throws {
+        let fixture = try await LoopFixture.start(files: [
+            "deploy/settings.yaml": configMapYAML("settings", ["color": "blue"])
+        ])
+        var options = fixture.options()
+        options.pollInterval = .seconds(3600)
+        options.selfHealBackoff = Backoff(initial: .seconds(1), factor: 3, maximum: .seconds(60))
+        let reconciler = Reconciler(application: try fixture.application(), options: options)
+        let log = ReconcilerEventLog(reconciler)
+        let running = Task { try await reconciler.run() }
+        func heals() -> [(started: Date, finished: Date?)] {
+            var out: [(Date, Date?)] = []
+            for event in log.all {
+                if case .operationStarted(let r) = event, r.trigger == .selfHeal { out.append((r.startedAt, nil)) }
+                if case .operationFinished(let result) = event, !out.isEmpty, out[out.count - 1].1 == nil,
+                    result.startedAt >= out[out.count - 1].0.addingTimeInterval(-1)
+                {
+                    out[out.count - 1].1 = result.finishedAt
+                }
+            }
+            return out
+        }
+        do {
+            try await eventually("the first sync is done") { reconciler.status.sync == .synced }
+            for n in 1...3 {
+                _ = try await fixture.client.patch(
+                    configMapKind,
+                    name: "settings",
+                    namespace: "default",
+                    patch: .merge(["data": ["color": .string("drift-\(n)")]]),
+                    options: WriteOptions(fieldManager: "kubectl-edit")
+                )
+                try await eventually("drift \(n) is healed") {
+                    guard heals().count == n, heals().last?.finished != nil else { return false }
+                    let color = try await fixture.configMap("settings")?["data"]?["color"]?.stringValue
+                    return color == "blue"
+                }
+            }
+            let h = heals()
+            // The first heal at once; the second at least 1 s after the first ended, the third 3 s.
+            let end0 = try #require(h[0].finished)
+            let end1 = try #require(h[1].finished)
+            let gap1 = h[1].started.timeIntervalSince(end0)
+            let gap2 = h[2].started.timeIntervalSince(end1)
+            #expect(gap1 >= 0.9)
+            #expect(gap2 >= 2.9)
+        } catch {
+            running.cancel()
+            _ = await running.result
+            await fixture.shutdown()
+            throw error
+        }
+        running.cancel()
+        _ = await running.result
+        log.stop()
+        await fixture.shutdown()
+    }
+
     @Test func anUnreachableSourceIsAConditionNotACrash() async throws {
         let fixture = try await LoopFixture.start(files: Self.initialFiles)
         do {
