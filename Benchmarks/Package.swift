@@ -31,6 +31,7 @@ let package = Package(
                 .product(name: "EmbeddedCluster", package: "swift-gitops"),
                 .product(name: "KubeClient", package: "swift-gitops"),
                 .product(name: "Manifests", package: "swift-gitops"),
+                .product(name: "Sync", package: "swift-gitops"),
             ]),
         // Full distributions with package-benchmark (`swift package benchmark`).
         .executableTarget(
