@@ -533,4 +533,29 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
             #expect(hookDone != nil && pruned != nil && hookDone! < pruned!)
         }
     }
+
+    @Test func aFieldConflictWithoutForceIsCaughtByTheDryRun() async throws {
+        try await withSyncCluster { client, _ in
+            // Another manager owns data.k.
+            let theirs = try objects("{apiVersion: v1, kind: ConfigMap, metadata: {name: owned}, data: {k: theirs}}")[0]
+            _ = try await client.apply(theirs, options: ApplyOptions(fieldManager: "someone-else"))
+            let desired = try objects(
+                """
+                {apiVersion: v1, kind: ConfigMap, metadata: {name: first}, data: {k: v}}
+                ---
+                {apiVersion: v1, kind: ConfigMap, metadata: {name: owned}, data: {k: ours}}
+                """
+            )
+            let refused = await executor(client) { $0.forceConflicts = false }.run(desired: desired, revision: "r1")
+            #expect(refused.status == .failed)
+            #expect(refused.resources.map(\.key.name) == ["owned"])
+            #expect(refused.resources.first?.message.contains(".data.k") == true, "\(refused.resources)")
+            #expect(await isNotFound { _ = try await client.get(configMapKind, name: "first", namespace: "default") })
+
+            let forced = await executor(client).run(desired: desired, revision: "r1")
+            #expect(forced.status == .succeeded, "\(forced.message)")
+            let live = try await client.get(configMapKind, name: "owned", namespace: "default")
+            #expect(live["data"]?["k"]?.stringValue == "ours")
+        }
+    }
 }
