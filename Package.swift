@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "gitops-render", targets: ["gitops-render"]),
         .executable(name: "gitops-fetch", targets: ["gitops-fetch"]),
         .executable(name: "gitops-health", targets: ["gitops-health"]),
+        .executable(name: "gitops-diff", targets: ["gitops-diff"]),
         .library(name: "EmbeddedCluster", targets: ["EmbeddedCluster"]),
         .executable(name: "embedded-cluster", targets: ["embedded-cluster"]),
     ],
@@ -64,6 +65,10 @@ let package = Package(
             name: "gitops-health",
             dependencies: ["Health", "Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-health"),
+        .executableTarget(
+            name: "gitops-diff",
+            dependencies: ["GitOps", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Examples/gitops-diff"),
 
         .target(
             name: "EmbeddedCluster",
@@ -87,6 +92,7 @@ let package = Package(
             name: "KubeClientTests", dependencies: ["KubeClient", "EmbeddedCluster", "Manifests"],
             exclude: ["Fixtures"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync"]),
+        .testTarget(name: "GitOpsTests", dependencies: ["GitOps", "EmbeddedCluster"]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),
         .testTarget(name: "HealthTests", dependencies: ["Health", "Manifests"], exclude: ["Fixtures"]),

@@ -1,4 +1,5 @@
-// The umbrella module: `import GitOps` brings in every module of the SDK.
+// The umbrella module: `import GitOps` brings in every module of the SDK, plus the adapters that
+// join two of them (ClusterDryRunApplier, ClusterSchemaProvider).
 @_exported import Manifests
 @_exported import KubeClient
 @_exported import GitSource
