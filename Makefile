@@ -4,9 +4,10 @@
 setup:
 	@scripts/setup.sh
 
-# Builds everything (library, examples, tests, the benchmark ratio tools so they cannot rot) and
-# runs every test.
+# Checks that every public declaration has a doc comment, builds everything (library, examples,
+# tests, the benchmark ratio tools so they cannot rot) and runs every test.
 test: setup
+	scripts/check-docs.sh
 	swift build --build-tests
 	cd Benchmarks && swift build --product bench-ratios && swift build --product cluster-ratios
 	swift test --skip-build
