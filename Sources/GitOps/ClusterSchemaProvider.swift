@@ -29,7 +29,10 @@ public struct ClusterSchemaProvider: SchemaProvider {
     ///
     /// - Throws: ``KubeError`` when the cluster cannot be asked, ``DiffError`` (`.invalidSchema`)
     ///   for a malformed document or CRD.
-    public static func load(from client: KubernetesClient, for objects: [KubeObject]) async throws
+    public static func load(
+        from client: KubernetesClient,
+        for objects: [KubeObject]
+    ) async throws
         -> ClusterSchemaProvider
     {
         var seen = Set<String>()
@@ -47,14 +50,17 @@ public struct ClusterSchemaProvider: SchemaProvider {
     /// - Throws: what `fetch` throws otherwise, ``DiffError`` (`.invalidSchema`) for a malformed
     ///   document or CRD.
     public static func load(
-        groupVersions: [String], crds: [KubeObject] = [],
+        groupVersions: [String],
+        crds: [KubeObject] = [],
         fetch: (String) async throws -> Value
     ) async throws -> ClusterSchemaProvider {
         var result = ClusterSchemaProvider()
         if !crds.isEmpty {
             let fromCRDs = try CRDSchemaProvider(crds: crds)
             for crd in crds {
-                if let group = crd["spec"]?["group"]?.stringValue { result.providers[group, default: []].append(fromCRDs) }
+                if let group = crd["spec"]?["group"]?.stringValue {
+                    result.providers[group, default: []].append(fromCRDs)
+                }
             }
         }
         for groupVersion in groupVersions {

@@ -39,8 +39,10 @@ import Testing
                     kind: Deployment
                     metadata: {name: web, namespace: default, labels: {team: payments}}
                     spec: {replicas: 5}
-                    """),
-                options: ApplyOptions(fieldManager: "autoscaler"))
+                    """
+                ),
+                options: ApplyOptions(fieldManager: "autoscaler")
+            )
             let live = try await client.get(desired)
             let differ = Differ(DiffOptions(fieldManager: "swift-gitops"))
             let applier = ClusterDryRunApplier(client)
@@ -65,8 +67,12 @@ import Testing
         try await withCluster { client, _ in
             let desired = try object(Self.deployment)
             let differ = Differ(DiffOptions(fieldManager: "swift-gitops"))
-            let diff = try await differ.serverSideDiff(desired: desired, live: nil, applier: ClusterDryRunApplier(client))
-            #expect(summary(diff).contains("added /spec/template/spec/containers"))
+            let diff = try await differ.serverSideDiff(
+                desired: desired,
+                live: nil,
+                applier: ClusterDryRunApplier(client)
+            )
+            #expect(summary(diff).contains("added /spec/template/spec/containers[name=web]"))
             await #expect(throws: KubeError.self) { _ = try await client.get(desired) }
         }
     }
@@ -79,7 +85,8 @@ import Testing
                 kind: Deployment
                 metadata: {name: Not_A_Name, namespace: default}
                 spec: {selector: {matchLabels: {app: web}}}
-                """)
+                """
+            )
             let differ = Differ(DiffOptions(fieldManager: "swift-gitops"))
             let error = await #expect(throws: DiffError.self) {
                 _ = try await differ.serverSideDiff(desired: invalid, live: nil, applier: ClusterDryRunApplier(client))
@@ -94,13 +101,16 @@ import Testing
             let flags = GroupVersionKind(apiVersion: "guestbook.example.com/v1", kind: "FeatureFlag")
             // From the cluster's /openapi/v3 alone (no CRD given).
             let fromCluster = try await ClusterSchemaProvider.load(
-                from: client, for: objects.filter { $0.kind != "CustomResourceDefinition" })
+                from: client,
+                for: objects.filter { $0.kind != "CustomResourceDefinition" }
+            )
             #expect(fromCluster.groupVersions.contains("guestbook.example.com/v1"))
             #expect(fromCluster.listType(for: flags, at: ["spec", "flags"]) == .map(keys: ["name"]))
             let deployment = GroupVersionKind(apiVersion: "apps/v1", kind: "Deployment")
             #expect(
                 fromCluster.listType(for: deployment, at: ["spec", "template", "spec", "containers"])
-                    == .map(keys: ["name"]))
+                    == .map(keys: ["name"])
+            )
             #expect(fromCluster.listType(for: flags, at: ["spec", "nope"]) == nil)
 
             // Reordered flags are not drift with the schema, and are without it (atomic list).

@@ -22,9 +22,14 @@ import Testing
         try await withToolCluster { client, _, kubeconfig in
             try await applyAsSync(guestbookRevision1, app: "guestbook", client: client)
             let result = try runDiffTool(
-                [guestbookRevision2, "--kubeconfig", kubeconfig, "--app", "guestbook"] + (serverSide ? ["--server-side"] : []))
+                [guestbookRevision2, "--kubeconfig", kubeconfig, "--app", "guestbook"]
+                    + (serverSide ? ["--server-side"] : [])
+            )
             #expect(result.status == 1, "\(result)")
-            #expect(result.stdout.contains("-          image: nginx:1.27\n+          image: nginx:1.28\n"), "\(result.stdout)")
+            #expect(
+                result.stdout.contains("-        image: nginx:1.27\n+        image: nginx:1.28\n"),
+                "\(result.stdout)"
+            )
             #expect(result.stdout.contains("-  replicas: 2\n+  replicas: 3\n"))
             #expect(result.stdout.contains("--- live//ConfigMap/guestbook/guestbook-banner\n"))
             #expect(result.stdout.contains("-  banner: Welcome to the launch week!\n"))
@@ -38,23 +43,29 @@ import Testing
             let dir = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             try """
-                apiVersion: v1
-                kind: Secret
-                metadata: {name: db}
-                stringData: {password: hunter2-in-git}
-                ---
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: settings}
-                data: {mode: fast}
-                """.write(toFile: dir + "/app.yaml", atomically: true, encoding: .utf8)
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: db}
+            stringData: {password: hunter2-in-git}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: settings}
+            data: {mode: fast}
+            """.write(toFile: dir + "/app.yaml", atomically: true, encoding: .utf8)
+            // Live holds "hunter1-live" (base64 in data), Git "hunter2-in-git" in stringData.
             _ = try await client.create(
-                try object("{apiVersion: v1, kind: Secret, metadata: {name: db, namespace: default}, stringData: {password: hunter1-live}}"),
-                options: WriteOptions())
+                try object(
+                    "{apiVersion: v1, kind: Secret, metadata: {name: db, namespace: default}, data: {password: aHVudGVyMS1saXZl}}"
+                ),
+                options: WriteOptions()
+            )
             let result = try runDiffTool([dir, "--kubeconfig", kubeconfig])
             #expect(result.status == 1, "\(result)")
             #expect(!result.stdout.contains("hunter"), "a Secret value leaked: \(result.stdout)")
-            #expect(result.stdout.contains("-  password: '+++ sha256:"))
+            #expect(!result.stdout.contains("aHVudGVy"), "a Secret value leaked: \(result.stdout)")
+            #expect(result.stdout.contains("-  password: +++ sha256:"))
+            #expect(result.stdout.contains("+  password: +++ sha256:"))
             #expect(result.stdout.contains("+++ desired//ConfigMap/default/settings\n"))
             #expect(result.stdout.contains("+  mode: fast\n"))
             #expect(result.stdout.hasSuffix("0 in sync, 1 to change, 1 to create, 0 to prune\n"))
@@ -68,16 +79,18 @@ import Testing
             defer { try? FileManager.default.removeItem(atPath: dir) }
             // A second file whose current context is a closed port, merged before the real one.
             try """
-                apiVersion: v1
-                kind: Config
-                clusters: [{name: closed, cluster: {server: "http://127.0.0.1:1"}}]
-                users: [{name: nobody, user: {}}]
-                contexts: [{name: closed, context: {cluster: closed, user: nobody, namespace: elsewhere}}]
-                current-context: closed
-                """.write(toFile: dir + "/first", atomically: true, encoding: .utf8)
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: closed, cluster: {server: "http://127.0.0.1:1"}}]
+            users: [{name: nobody, user: {}}]
+            contexts: [{name: closed, context: {cluster: closed, user: nobody, namespace: elsewhere}}]
+            current-context: closed
+            """.write(toFile: dir + "/first", atomically: true, encoding: .utf8)
             let environment = ["KUBECONFIG": dir + "/first:" + kubeconfig, "HOME": dir]
             let chosen = try runDiffTool(
-                [guestbookRevision1, "--context", "embedded", "--namespace", "team-a"], environment: environment)
+                [guestbookRevision1, "--context", "embedded", "--namespace", "team-a"],
+                environment: environment
+            )
             #expect(chosen.status == 1, "\(chosen)")
             #expect(chosen.stdout.hasPrefix("target: \(cluster.url) (context embedded, namespace team-a)\n"))
 
@@ -96,7 +109,10 @@ import Testing
         try await withToolCluster { _, _, kubeconfig in
             let missingConfig = try runDiffTool([guestbookRevision1, "--kubeconfig", "/nonexistent/kubeconfig"])
             #expect(missingConfig.status == 2)
-            #expect(missingConfig.stderr.contains("--kubeconfig /nonexistent/kubeconfig: no such file"), "\(missingConfig)")
+            #expect(
+                missingConfig.stderr.contains("--kubeconfig /nonexistent/kubeconfig: no such file"),
+                "\(missingConfig)"
+            )
 
             let missingDirectory = try runDiffTool(["/nonexistent/manifests", "--kubeconfig", kubeconfig])
             #expect(missingDirectory.status == 2)
@@ -105,18 +121,30 @@ import Testing
             let dir = try temporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             try "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: [\n".write(
-                toFile: dir + "/broken.yaml", atomically: true, encoding: .utf8)
+                toFile: dir + "/broken.yaml",
+                atomically: true,
+                encoding: .utf8
+            )
             let broken = try runDiffTool([dir, "--kubeconfig", kubeconfig])
             #expect(broken.status == 2)
             #expect(broken.stderr.contains("broken.yaml:"), "\(broken)")
 
             try "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: a}\n".write(
-                toFile: dir + "/broken.yaml", atomically: true, encoding: .utf8)
+                toFile: dir + "/broken.yaml",
+                atomically: true,
+                encoding: .utf8
+            )
             let unserved = try runDiffTool([dir, "--kubeconfig", kubeconfig])
             #expect(unserved.status == 2)
             #expect(unserved.stderr.contains("does not serve example.com/Gadget"), "\(unserved)")
 
-            let usage = try runDiffTool(["--frobnicate"])
+            let nowhere = try runDiffTool(
+                [guestbookRevision1],
+                environment: ["HOME": dir, "KUBERNETES_SERVICE_HOST": "", "KUBERNETES_SERVICE_PORT": ""])
+            #expect(nowhere.status == 2)
+            #expect(nowhere.stderr.contains("no cluster: no kubeconfig context in \(dir)/.kube/config"), "\(nowhere)")
+
+            let usage = try runDiffTool([guestbookRevision1, "--frobnicate"])
             #expect(usage.status == 2)
             #expect(usage.stderr.contains("--frobnicate"), "\(usage)")
         }
@@ -174,5 +202,6 @@ func runDiffTool(_ arguments: [String], environment: [String: String] = [:]) thr
     return ToolResult(
         status: process.terminationStatus,
         stdout: (try? String(contentsOfFile: out + ".out", encoding: .utf8)) ?? "",
-        stderr: (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? "")
+        stderr: (try? String(contentsOfFile: out + ".err", encoding: .utf8)) ?? ""
+    )
 }

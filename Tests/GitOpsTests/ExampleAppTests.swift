@@ -17,12 +17,19 @@ import Testing
     @Test func revisionOneHasEveryPiece() async throws {
         let objects = try await DirectoryRenderer().render(RenderInput(directory: guestbookRevision1))
         let kinds = Set(objects.compactMap(\.kind))
-        #expect(kinds.isSuperset(of: ["Namespace", "ConfigMap", "Deployment", "Service", "Job", "CustomResourceDefinition", "FeatureFlag"]))
+        #expect(
+            kinds.isSuperset(of: [
+                "Namespace", "ConfigMap", "Deployment", "Service", "Job", "CustomResourceDefinition", "FeatureFlag",
+            ])
+        )
         let crd = try #require(objects.first { $0.kind == "CustomResourceDefinition" })
         #expect(crd["spec"]?["group"] == "guestbook.example.com")
 
         let plan = try SyncPlan(
-            desired: objects, live: [], options: SyncPlanOptions(app: "guestbook", defaultNamespace: "default"))
+            desired: objects,
+            live: [],
+            options: SyncPlanOptions(app: "guestbook", defaultNamespace: "default")
+        )
         // The migration Job runs first, as a PreSync hook; then two waves of resources.
         #expect(plan.steps.first?.key.name == "guestbook-migrate")
         #expect(plan.steps.first?.phase == .preSync)

@@ -97,9 +97,11 @@ struct PolicyViolation: Error, CustomStringConvertible {
 
 // guide: ClusterProtocols.md
 /// A writer that records every write it passes on: an audit trail of what a sync changed.
-struct AuditingWriter: ClusterWriter {
-    var writer: any ClusterWriter
+final class AuditingWriter: ClusterWriter {
+    let writer: any ClusterWriter
     let log = Mutex<[String]>([])
+
+    init(writer: any ClusterWriter) { self.writer = writer }
 
     func record(_ verb: String, _ key: ResourceKey) { log.withLock { $0.append("\(verb) \(key)") } }
 
@@ -111,7 +113,13 @@ struct AuditingWriter: ClusterWriter {
         record("update", object.key)
         return try await writer.update(object, options: options)
     }
-    func patch(_ kind: GroupVersionKind, name: String, namespace: String?, patch: Patch, options: WriteOptions)
+    func patch(
+        _ kind: GroupVersionKind,
+        name: String,
+        namespace: String?,
+        patch: Patch,
+        options: WriteOptions
+    )
         async throws -> KubeObject
     {
         record("patch", ResourceKey(group: kind.group, kind: kind.kind, namespace: namespace ?? "", name: name))
@@ -121,7 +129,12 @@ struct AuditingWriter: ClusterWriter {
         record(options.dryRun ? "apply (dry run)" : "apply", object.key)
         return try await writer.apply(object, options: options)
     }
-    func delete(_ kind: GroupVersionKind, name: String, namespace: String?, options: DeleteOptions)
+    func delete(
+        _ kind: GroupVersionKind,
+        name: String,
+        namespace: String?,
+        options: DeleteOptions
+    )
         async throws -> KubeObject?
     {
         record("delete", ResourceKey(group: kind.group, kind: kind.kind, namespace: namespace ?? "", name: name))
@@ -141,21 +154,29 @@ struct AuditingWriter: ClusterWriter {
               template:
                 spec:
                   containers: [{name: web, image: "nginx:1.27"}]
-            """)
+            """
+        )
         var live = desired
         try live.value.set(
             ["sidecar.istio.io/status": "{\"initContainers\":[\"istio-init\"]}"],
-            at: JSONPointer("/spec/template/metadata/annotations"))
+            at: JSONPointer("/spec/template/metadata/annotations")
+        )
         try live.value.set("nginx:1.27@sha256:0123abcd", at: JSONPointer("/spec/template/spec/containers/0/image"))
         // The annotation is another manager's, so offline mode ignores it anyway; the image is drift.
-        #expect(summary(try Differ().diff(desired: desired, live: live)) == ["modified /spec/template/spec/containers[name=web]/image"])
+        #expect(
+            summary(try Differ().diff(desired: desired, live: live)) == [
+                "modified /spec/template/spec/containers[name=web]/image"
+            ]
+        )
 
         // guide: Normalizers.md usage
         let differ = Differ(DiffOptions(normalizers: [DropSidecarStatus()], ignoreRules: [DigestPinnedImages()]))
         let diff = try differ.diff(desired: desired, live: live)
         // end guide
         #expect(diff.isInSync, "\(diff.changes)")
-        #expect(diff.live["spec"]?["template"]?["metadata"]?["annotations"] == nil, "the normalizer ran on live")
+        #expect(
+            diff.live["spec"]?["template"]?["metadata"]?["annotations"]?["sidecar.istio.io/status"] == nil,
+            "the normalizer ran on live")
 
         var moved = live
         try moved.value.set("nginx:1.28@sha256:0123abcd", at: JSONPointer("/spec/template/spec/containers/0/image"))
@@ -180,7 +201,10 @@ struct AuditingWriter: ClusterWriter {
         let failed = registry.assess(try certificate(String(format: ready, "next tuesday")))
         #expect(failed?.status.code == .unknown && failed?.status.message.contains("next tuesday") == true)
         // Other kinds still get the built-in rules.
-        #expect(registry.assess(try object("{apiVersion: v1, kind: Pod, metadata: {name: p}, status: {phase: Succeeded}}"))?.source == .builtIn)
+        #expect(
+            registry.assess(try object("{apiVersion: v1, kind: Pod, metadata: {name: p}, status: {phase: Succeeded}}"))?
+                .source == .builtIn
+        )
     }
 
     @Test func sourceProviderPolicy() async throws {
@@ -195,7 +219,10 @@ struct AuditingWriter: ClusterWriter {
         #expect(make.terminationStatus == 0)
 
         // guide: SourceProviders.md usage
-        let git = try GitSourceProvider(url: "file://\(dir)/guestbook", cache: GitCache(directory: URL(fileURLWithPath: dir + "/cache")))
+        let git = try GitSourceProvider(
+            url: "file://\(dir)/guestbook",
+            cache: GitCache(directory: URL(fileURLWithPath: dir + "/cache"))
+        )
         let source = ProtectedReferences(source: git, branches: ["main"])
         let revision = try await source.resolve(.branch("main"))
         let checkout = try await source.materialize(revision)
@@ -209,7 +236,9 @@ struct AuditingWriter: ClusterWriter {
 
     @Test func clusterWriterWrapper() async throws {
         try await withCluster { client, _ in
-            let configMap = try object("{apiVersion: v1, kind: ConfigMap, metadata: {name: settings, namespace: default}, data: {mode: fast}}")
+            let configMap = try object(
+                "{apiVersion: v1, kind: ConfigMap, metadata: {name: settings, namespace: default}, data: {mode: fast}}"
+            )
             // guide: ClusterProtocols.md usage
             let audited = AuditingWriter(writer: client)
             _ = try await audited.apply(configMap, options: ApplyOptions(fieldManager: "swift-gitops"))
@@ -217,12 +246,19 @@ struct AuditingWriter: ClusterWriter {
             var changed = configMap
             changed.fields["data"] = ["mode": "safe"]
             let diff = try await differ.serverSideDiff(
-                desired: changed, live: try await client.get(configMap), applier: ClusterDryRunApplier(audited))
+                desired: changed,
+                live: try await client.get(configMap),
+                applier: ClusterDryRunApplier(audited)
+            )
             print(diff.unifiedDiff())
             print(audited.log.withLock { $0 })  // ["apply /ConfigMap/default/settings", "apply (dry run) /ConfigMap/default/settings"]
             // end guide
             #expect(summary(diff) == ["modified /data/mode"])
-            #expect(audited.log.withLock { $0 } == ["apply /ConfigMap/default/settings", "apply (dry run) /ConfigMap/default/settings"])
+            #expect(
+                audited.log.withLock { $0 } == [
+                    "apply /ConfigMap/default/settings", "apply (dry run) /ConfigMap/default/settings",
+                ]
+            )
             #expect(try await client.get(configMap)["data"]?["mode"] == "fast")
         }
     }
@@ -234,9 +270,12 @@ func pullRequestCheck(client: KubernetesClient, directory: String) async throws 
     var output = ""
     // guide: GettingStarted.md
     let desired = try await DirectoryRenderer().render(RenderInput(directory: directory))
-    let differ = Differ(DiffOptions(
-        fieldManager: "swift-gitops",
-        schemaProvider: try await ClusterSchemaProvider.load(from: client, for: desired)))
+    let differ = Differ(
+        DiffOptions(
+            fieldManager: "swift-gitops",
+            schemaProvider: try await ClusterSchemaProvider.load(from: client, for: desired)
+        )
+    )
     var drift = false
     for object in desired {
         let live: KubeObject?
@@ -268,7 +307,7 @@ func pullRequestCheck(client: KubernetesClient, directory: String) async throws 
             }
             let check = try await pullRequestCheck(client: client, directory: dir)
             #expect(check.drift)
-            #expect(check.output.contains("+          image: nginx:1.28"), "\(check.output)")
+            #expect(check.output.contains("+        image: nginx:1.28"), "\(check.output)")
             #expect(!check.output.contains("guestbook-banner"))
             try FileManager.default.removeItem(atPath: dir + "/05-deployment.yaml")
             try FileManager.default.removeItem(atPath: dir + "/02-configmap.yaml")

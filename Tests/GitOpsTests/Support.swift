@@ -52,8 +52,9 @@ func applyAsSync(_ directory: String, app: String, client: KubernetesClient) asy
         .sorted { ($0.kind == "CustomResourceDefinition" ? 0 : 1) < ($1.kind == "CustomResourceDefinition" ? 0 : 1) }
     for object in objects {
         _ = try await client.apply(
-            Tracking().marked(object, app: app, defaultNamespace: "default"),
-            options: ApplyOptions(fieldManager: "swift-gitops", force: true))
+            Tracking().marked(object, app: app),
+            options: ApplyOptions(fieldManager: "swift-gitops", force: true)
+        )
     }
     return objects
 }

@@ -96,30 +96,24 @@ struct GitOpsDiff: AsyncParsableCommand {
         )
         var report = try differ.diff(desired: desired, live: live)
         if serverSide {
+            // Objects that exist are compared again: a dry-run apply against live, in our fields.
+            // New ones show whole (their namespace or CRD may not exist yet, so no dry run).
             let applier = ClusterDryRunApplier(client)
-            for i in report.resources.indices where report.resources[i].desired != nil {
-                let resource = report.resources[i]
-                guard let object = resource.desired, served[groupKind(resource.key)] != nil else {
-                    continue  // a custom resource whose CRD this directory adds: nothing to dry-run yet
-                }
-                let diff = try await differ.serverSideDiff(desired: object, live: resource.live, applier: applier)
-                if resource.live != nil {
-                    report.resources[i].diff = diff
-                    report.resources[i].state = diff.isInSync ? .inSync : .outOfSync
-                }
+            for (i, resource) in report.resources.enumerated() {
+                guard let object = resource.desired, let live = resource.live else { continue }
+                let diff = try await differ.serverSideDiff(desired: object, live: live, applier: applier)
+                report.resources[i].diff = diff
+                report.resources[i].state = diff.isInSync ? .inSync : .outOfSync
             }
         }
 
         let color = isatty(1) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         for resource in report.resources {
-            let name = resource.key.description
             switch resource.state {
             case .inSync: continue
             case .outOfSync: print(resource.diff?.unifiedDiff(color: color) ?? "", terminator: "")
-            case .missingLive:
-                print(TextDiff.unified(old: "", new: shown(resource.desired), oldName: "live/\(name)", newName: "desired/\(name)", color: color), terminator: "")
-            case .pruneCandidate:
-                print(TextDiff.unified(old: shown(resource.live), new: "", oldName: "live/\(name)", newName: "desired/\(name)", color: color), terminator: "")
+            case .missingLive: print(whole(resource.key, old: nil, new: resource.desired, color: color), terminator: "")
+            case .pruneCandidate: print(whole(resource.key, old: resource.live, new: nil, color: color), terminator: "")
             }
         }
         let count = { (state: SyncState) in report.resources(in: state).count }
@@ -139,11 +133,23 @@ struct GitOpsDiff: AsyncParsableCommand {
             }
             environment["KUBECONFIG"] = kubeconfig
         }
-        let overrides = ConfigOverrides(context: context, namespace: namespace)
-        let config = try ClientConfiguration.load(overrides, environment: environment)
-        let file = try Kubeconfig.load(paths: Kubeconfig.defaultPaths(environment: environment))
-        let source = file.contexts.isEmpty && context == nil ? "in-cluster service account" : "context \(context ?? file.currentContext ?? "")"
-        return (config, "\(config.server) (\(source), namespace \(config.namespace))")
+        let paths = Kubeconfig.defaultPaths(environment: environment)
+        let file = try Kubeconfig.load(paths: paths)
+        if file.contexts.isEmpty && context == nil {
+            do {
+                var config = try ClientConfiguration.inCluster(environment: environment)
+                if let namespace { config.namespace = namespace }
+                return (config, "\(config.server) (in-cluster service account, namespace \(config.namespace))")
+            } catch {
+                throw ValidationError(
+                    "no cluster: no kubeconfig context in \(paths.joined(separator: ":")), and not in a Pod (\(error))"
+                )
+            }
+        }
+        let config = try file.resolve(ConfigOverrides(context: context, namespace: namespace))
+        return (
+            config, "\(config.server) (context \(context ?? file.currentContext ?? ""), namespace \(config.namespace))"
+        )
     }
 
     /// The kinds the cluster serves, by group and kind (the first version discovery lists).
@@ -165,14 +171,19 @@ struct GitOpsDiff: AsyncParsableCommand {
                 && $0["spec"]?["names"]?["kind"]?.stringValue == object.kind
         }
         guard let crd else {
-            throw ValidationError("the cluster does not serve \(object.key.group)/\(object.key.kind) (\(object.key)), and the directory defines no CustomResourceDefinition for it")
+            throw ValidationError(
+                "the cluster does not serve \(object.key.group)/\(object.key.kind) (\(object.key)), and the directory defines no CustomResourceDefinition for it"
+            )
         }
         return crd["spec"]?["scope"]?.stringValue != "Cluster"
     }
 
     /// Every live object that `app` tracks and `desired` does not hold: what a sync would prune.
     func trackedObjects(
-        of app: String, client: KubernetesClient, served: [String: APIResource], except desired: [KubeObject]
+        of app: String,
+        client: KubernetesClient,
+        served: [String: APIResource],
+        except desired: [KubeObject]
     ) async throws -> [KubeObject] {
         let skipped: Set<String> = ["Event", "Endpoints", "EndpointSlice", "Lease"]
         let wanted = Set(desired.map(\.key))
@@ -185,15 +196,30 @@ struct GitOpsDiff: AsyncParsableCommand {
         return found
     }
 
+    /// A whole object created or deleted, as a unified diff.
+    func whole(_ key: ResourceKey, old: KubeObject?, new: KubeObject?, color: Bool) -> String {
+        TextDiff.unified(
+            old: shown(old),
+            new: shown(new),
+            oldName: "live/\(key)",
+            newName: "desired/\(key)",
+            color: color
+        )
+    }
+
     /// An object's YAML as the diff shows it: no server-owned metadata, no status, Secrets masked.
     func shown(_ object: KubeObject?) -> String {
-        guard var value = object?.value else { return "" }
+        guard let object else { return "" }
+        var value: Value = [:]
+        value["apiVersion"] = object["apiVersion"]
+        value["kind"] = object["kind"]
+        for entry in object.fields.entries where !["apiVersion", "kind", "status"].contains(entry.key) {
+            value[entry.key] = entry.value
+        }
         for field in ["managedFields", "uid", "resourceVersion", "generation", "creationTimestamp"] {
             value["metadata"]?[field] = nil
         }
-        value["status"] = nil
-        if let object, SecretMask.isSecret(object.key) { value = SecretMask.masked(value) }
-        return value.yamlString()
+        return (SecretMask.isSecret(object.key) ? SecretMask.masked(value) : value).yamlString()
     }
 
 }
