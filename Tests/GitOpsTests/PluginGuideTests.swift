@@ -176,7 +176,8 @@ final class AuditingWriter: ClusterWriter {
         #expect(diff.isInSync, "\(diff.changes)")
         #expect(
             diff.live["spec"]?["template"]?["metadata"]?["annotations"]?["sidecar.istio.io/status"] == nil,
-            "the normalizer ran on live")
+            "the normalizer ran on live"
+        )
 
         var moved = live
         try moved.value.set("nginx:1.28@sha256:0123abcd", at: JSONPointer("/spec/template/spec/containers/0/image"))
@@ -218,11 +219,10 @@ final class AuditingWriter: ClusterWriter {
         make.waitUntilExit()
         #expect(make.terminationStatus == 0)
 
+        let url = "file://\(dir)/guestbook"
+        let cacheURL = URL(fileURLWithPath: dir + "/cache")
         // guide: SourceProviders.md usage
-        let git = try GitSourceProvider(
-            url: "file://\(dir)/guestbook",
-            cache: GitCache(directory: URL(fileURLWithPath: dir + "/cache"))
-        )
+        let git = try GitSourceProvider(url: url, cache: GitCache(directory: cacheURL))
         let source = ProtectedReferences(source: git, branches: ["main"])
         let revision = try await source.resolve(.branch("main"))
         let checkout = try await source.materialize(revision)
@@ -267,27 +267,23 @@ final class AuditingWriter: ClusterWriter {
 /// The twenty-line pull-request check of Documentation/GettingStarted.md (with the client and
 /// directory passed in instead of `.load()` and "deploy").
 func pullRequestCheck(client: KubernetesClient, directory: String) async throws -> (drift: Bool, output: String) {
-    var output = ""
     // guide: GettingStarted.md
     let desired = try await DirectoryRenderer().render(RenderInput(directory: directory))
-    let differ = Differ(
-        DiffOptions(
-            fieldManager: "swift-gitops",
-            schemaProvider: try await ClusterSchemaProvider.load(from: client, for: desired)
-        )
-    )
+    let schema = try await ClusterSchemaProvider.load(from: client, for: desired)
+    let differ = Differ(DiffOptions(fieldManager: "swift-gitops", schemaProvider: schema))
     var drift = false
+    var report = ""
     for object in desired {
         let live: KubeObject?
         do { live = try await client.get(object) } catch let error as KubeError where error.isNotFound { live = nil }
         let diff = try await differ.serverSideDiff(desired: object, live: live, applier: ClusterDryRunApplier(client))
         if !diff.isInSync {
             drift = true
-            print(diff.unifiedDiff(), to: &output)
+            report += diff.unifiedDiff()
         }
     }
     // end guide
-    return (drift, output)
+    return (drift, report)
 }
 
 @Suite(.timeLimit(.minutes(2))) struct GettingStartedTests {
@@ -313,6 +309,38 @@ func pullRequestCheck(client: KubernetesClient, directory: String) async throws 
             try FileManager.default.removeItem(atPath: dir + "/02-configmap.yaml")
             let clean = try await pullRequestCheck(client: client, directory: dir)
             #expect(!clean.drift, "\(clean.output)")
+        }
+    }
+}
+
+/// Every `// guide: <file>` block of this file appears, as written here, in a code block of
+/// Documentation/<file>, so the guides show code that compiles and runs.
+@Suite struct GuidesShowThisCodeTests {
+    @Test func everyGuideBlockIsInItsGuide() throws {
+        let source = try String(contentsOfFile: #filePath, encoding: .utf8)
+        var blocks: [(file: String, code: String)] = []
+        var current: (file: String, lines: [Substring])?
+        for line in source.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.drop { $0 == " " }
+            if trimmed.hasPrefix("// guide: ") {
+                current = (String(trimmed.dropFirst(10).split(separator: " ")[0]), [])
+            } else if trimmed == "// end guide", let block = current {
+                let indent = block.lines.filter { !$0.isEmpty }.map { $0.prefix { $0 == " " }.count }.min() ?? 0
+                blocks.append(
+                    (
+                        block.file,
+                        block.lines.map { String($0.dropFirst(min(indent, $0.count))) }.joined(separator: "\n")
+                    )
+                )
+                current = nil
+            } else {
+                current?.lines.append(line)
+            }
+        }
+        #expect(blocks.count >= 9)
+        for block in blocks {
+            let guide = try String(contentsOfFile: repositoryRoot + "/Documentation/" + block.file, encoding: .utf8)
+            #expect(guide.contains(block.code), "Documentation/\(block.file) does not show:\n\(block.code)")
         }
     }
 }
