@@ -91,7 +91,8 @@ let package = Package(
         .testTarget(
             name: "KubeClientTests", dependencies: ["KubeClient", "EmbeddedCluster", "Manifests"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync"]),
+        .testTarget(
+            name: "SyncTests", dependencies: ["Sync", "EmbeddedCluster", "KubeClient", "Health", "Diff", "Manifests"]),
         .testTarget(name: "GitOpsTests", dependencies: ["GitOps", "EmbeddedCluster"]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),
