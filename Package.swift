@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "gitops-fetch", targets: ["gitops-fetch"]),
         .executable(name: "gitops-health", targets: ["gitops-health"]),
         .executable(name: "gitops-diff", targets: ["gitops-diff"]),
+        .executable(name: "gitops-sync", targets: ["gitops-sync"]),
         .library(name: "EmbeddedCluster", targets: ["EmbeddedCluster"]),
         .executable(name: "embedded-cluster", targets: ["embedded-cluster"]),
     ],
@@ -69,6 +70,12 @@ let package = Package(
             name: "gitops-diff",
             dependencies: ["GitOps", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-diff"),
+        .executableTarget(
+            name: "gitops-sync",
+            dependencies: [
+                "GitOps", "EmbeddedCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Examples/gitops-sync"),
 
         .target(
             name: "EmbeddedCluster",

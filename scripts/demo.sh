@@ -2,7 +2,7 @@
 # The main job, step by step, on the bundled example application (Examples/guestbook):
 #   1. turn its two revisions into a real Git repository with two commits (in a temporary directory);
 #   2. start the embedded cluster (with workload simulation) and write its kubeconfig;
-#   3. gitops-sync revision 1 (HEAD~1) into it, then revision 2 (HEAD) with --prune, which
+#   3. gitops-sync revision 1 (tag v1) into it, then revision 2 (tag v2) with --prune, which
 #      changes the image and replica count and prunes the banner ConfigMap.
 #
 #   scripts/demo.sh               the whole demo (needs the gitops-sync example)
@@ -22,18 +22,20 @@ make_repo() {
     git -C "$repo" add --all
     GIT_AUTHOR_DATE="2026-01-05T10:00:00Z" GIT_COMMITTER_DATE="2026-01-05T10:00:00Z" \
         git -C "$repo" commit --quiet -m "guestbook: nginx 1.27, two replicas, launch-week banner"
+    git -C "$repo" tag v1
     git -C "$repo" rm --quiet -- '*.yaml'
     cp "$app"/revision-2/*.yaml "$repo/"
     git -C "$repo" add --all
     GIT_AUTHOR_DATE="2026-01-12T10:00:00Z" GIT_COMMITTER_DATE="2026-01-12T10:00:00Z" \
         git -C "$repo" commit --quiet -m "guestbook: nginx 1.28, three replicas, banner removed, dark mode on"
+    git -C "$repo" tag v2
 }
 
 if [[ ${1:-} == --repo ]]; then
     [[ -n ${2:-} ]] || { echo "demo.sh: --repo needs a directory" >&2; exit 2; }
     [[ ! -e $2 ]] || { echo "demo.sh: $2 already exists" >&2; exit 2; }
     make_repo "$2"
-    git -C "$2" log --oneline --stat
+    git -C "$2" log --oneline --decorate --stat
     exit 0
 fi
 
@@ -53,7 +55,7 @@ trap cleanup EXIT
 
 make_repo "$work/guestbook"
 echo "== the example repository: $work/guestbook"
-git -C "$work/guestbook" log --oneline
+git -C "$work/guestbook" log --oneline --decorate
 
 cd "$root"
 swift build --product embedded-cluster >/dev/null
@@ -66,7 +68,10 @@ cluster_pid=$!
 for _ in $(seq 1 100); do [[ -s $work/kubeconfig ]] && break; sleep 0.1; done
 [[ -s $work/kubeconfig ]] || { echo "demo.sh: the embedded cluster did not start" >&2; exit 2; }
 
-echo "== sync revision 1 (HEAD~1)"
-"$bin/gitops-sync" "$work/guestbook" --revision HEAD~1 --app guestbook --kubeconfig "$work/kubeconfig"
-echo "== sync revision 2 (HEAD), pruning what Git no longer holds"
-"$bin/gitops-sync" "$work/guestbook" --revision HEAD --app guestbook --kubeconfig "$work/kubeconfig" --prune
+export XDG_CACHE_HOME="$work/cache"
+echo
+echo "== sync revision 1 (v1)"
+"$bin/gitops-sync" "$work/guestbook" --revision v1 --app guestbook --namespace guestbook --kubeconfig "$work/kubeconfig"
+echo
+echo "== sync revision 2 (v2), pruning what Git no longer holds"
+"$bin/gitops-sync" "$work/guestbook" --revision v2 --app guestbook --namespace guestbook --kubeconfig "$work/kubeconfig" --prune

@@ -140,7 +140,8 @@ import Testing
 
             let nowhere = try runDiffTool(
                 [guestbookRevision1],
-                environment: ["HOME": dir, "KUBERNETES_SERVICE_HOST": "", "KUBERNETES_SERVICE_PORT": ""])
+                environment: ["HOME": dir, "KUBERNETES_SERVICE_HOST": "", "KUBERNETES_SERVICE_PORT": ""]
+            )
             #expect(nowhere.status == 2)
             #expect(nowhere.stderr.contains("no cluster: no kubeconfig context in \(dir)/.kube/config"), "\(nowhere)")
 
@@ -152,10 +153,13 @@ import Testing
 }
 
 /// Starts a cluster and writes its kubeconfig to a file for the tool.
-private func withToolCluster(_ body: (KubernetesClient, EmbeddedCluster, String) async throws -> Void) async throws {
+func withToolCluster(
+    simulateWorkloads: Bool = false,
+    _ body: (KubernetesClient, EmbeddedCluster, String) async throws -> Void
+) async throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    try await withCluster(.init(threads: 2)) { client, cluster in
+    try await withCluster(.init(simulateWorkloads: simulateWorkloads, threads: 2)) { client, cluster in
         try cluster.writeKubeconfig(to: dir + "/kubeconfig")
         try await body(client, cluster, dir + "/kubeconfig")
     }
@@ -168,24 +172,29 @@ struct ToolResult: CustomStringConvertible {
     var description: String { "exit \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
 }
 
-/// Runs `gitops-diff` from the build directory the tests run from, with a generous time limit;
-/// `environment` entries replace the test's own (KUBECONFIG is removed unless given).
+/// Runs `gitops-diff` (see ``runTool(_:_:environment:)``).
 func runDiffTool(_ arguments: [String], environment: [String: String] = [:]) throws -> ToolResult {
+    try runTool("gitops-diff", arguments, environment: environment)
+}
+
+/// Runs an example tool from the build directory the tests run from, with a generous time limit;
+/// `environment` entries replace the test's own (KUBECONFIG is removed unless given).
+func runTool(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ToolResult {
     let testBinary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     var directory = URL(fileURLWithPath: testBinary).deletingLastPathComponent()
-    while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("gitops-diff").path),
+    while !FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path),
         directory.path != "/"
     {
         directory.deleteLastPathComponent()
     }
     let process = Process()
-    process.executableURL = directory.appendingPathComponent("gitops-diff")
+    process.executableURL = directory.appendingPathComponent(name)
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     env["KUBECONFIG"] = nil
     for (k, v) in environment { env[k] = v }
     process.environment = env
-    let out = NSTemporaryDirectory() + "gitops-diff-\(UUID().uuidString)"
+    let out = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString)"
     FileManager.default.createFile(atPath: out + ".out", contents: nil)
     FileManager.default.createFile(atPath: out + ".err", contents: nil)
     defer {

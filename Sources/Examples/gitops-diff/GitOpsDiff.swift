@@ -61,7 +61,8 @@ struct GitOpsDiff: AsyncParsableCommand {
 
     /// Prints the target and the differences; returns whether there are any.
     func diff() async throws -> Bool {
-        let (config, target) = try resolveCluster()
+        let target = try ClusterTarget.resolve(kubeconfig: kubeconfig, context: context, namespace: namespace)
+        let config = target.configuration
         print("target: \(target)")
         let client = KubernetesClient(configuration: config)
 
@@ -122,34 +123,6 @@ struct GitOpsDiff: AsyncParsableCommand {
                 + "\(count(.pruneCandidate)) to prune"
         )
         return !report.isInSync
-    }
-
-    /// The client configuration kubectl would use, and how to name it.
-    func resolveCluster() throws -> (ClientConfiguration, String) {
-        var environment = ProcessInfo.processInfo.environment
-        if let kubeconfig {
-            guard FileManager.default.fileExists(atPath: kubeconfig) else {
-                throw ValidationError("--kubeconfig \(kubeconfig): no such file")
-            }
-            environment["KUBECONFIG"] = kubeconfig
-        }
-        let paths = Kubeconfig.defaultPaths(environment: environment)
-        let file = try Kubeconfig.load(paths: paths)
-        if file.contexts.isEmpty && context == nil {
-            do {
-                var config = try ClientConfiguration.inCluster(environment: environment)
-                if let namespace { config.namespace = namespace }
-                return (config, "\(config.server) (in-cluster service account, namespace \(config.namespace))")
-            } catch {
-                throw ValidationError(
-                    "no cluster: no kubeconfig context in \(paths.joined(separator: ":")), and not in a Pod (\(error))"
-                )
-            }
-        }
-        let config = try file.resolve(ConfigOverrides(context: context, namespace: namespace))
-        return (
-            config, "\(config.server) (context \(context ?? file.currentContext ?? ""), namespace \(config.namespace))"
-        )
     }
 
     /// The kinds the cluster serves, by group and kind (the first version discovery lists).
