@@ -21,6 +21,7 @@ bench: setup
 bench-detail: setup
 	cd Benchmarks && swift package --allow-writing-to-package-directory benchmark --no-progress
 
-demo:
-	@echo "make demo arrives with the Sync issue (gitops-sync into the embedded cluster); see README.md, Status."
-	@exit 2
+# The main job: the bundled example (Examples/guestbook) as a Git repository with two tagged
+# commits, synced into the embedded cluster by gitops-sync: v1, then v2 with prune.
+demo: setup
+	@scripts/demo.sh

@@ -53,6 +53,13 @@ import Testing
             )
             #expect(lines.last?.hasPrefix("result: Succeeded") == true)
 
+            // What a pull-request check of revision 2 says against what the sync wrote (the hook
+            // Job the sync left is not a prune candidate: hooks are never pruned).
+            let check = try runDiffTool(
+                [guestbookRevision2, "--kubeconfig", kubeconfig, "--app", "guestbook", "--server-side"])
+            #expect(check.status == 1, "\(check)")
+            #expect(check.stdout.hasSuffix("3 in sync, 3 to change, 0 to create, 1 to prune\n"), "\(check)")
+
             let second = try runTool(
                 "gitops-sync",
                 [repository, "--revision", "v2", "--prune"] + common,

@@ -151,7 +151,8 @@ struct GitOpsDiff: AsyncParsableCommand {
         return crd["spec"]?["scope"]?.stringValue != "Cluster"
     }
 
-    /// Every live object that `app` tracks and `desired` does not hold: what a sync would prune.
+    /// Every live object that `app` tracks and `desired` does not hold, hooks aside: what a sync
+    /// with prune would delete.
     func trackedObjects(
         of app: String,
         client: KubernetesClient,
@@ -164,7 +165,10 @@ struct GitOpsDiff: AsyncParsableCommand {
         for resource in served.values.sorted(by: { $0.group + "/" + $0.kind < $1.group + "/" + $1.kind })
         where resource.verbs.contains("list") && !skipped.contains(resource.kind) {
             let list = try await client.list(resource.groupVersionKind, namespace: nil, options: ListOptions())
-            found += list.items.filter { Tracking().isTracked($0, by: app) && !wanted.contains($0.key) }
+            found += list.items.filter {
+                Tracking().isTracked($0, by: app) && !wanted.contains($0.key)
+                    && $0.annotation("argocd.argoproj.io/hook") == nil  // hooks are never pruned
+            }
         }
         return found
     }
