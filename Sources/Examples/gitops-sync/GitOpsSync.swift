@@ -35,7 +35,7 @@ struct GitOpsSync: AsyncParsableCommand {
     @Option(help: "The application's name, written into every object's tracking annotation.")
     var app = "app"
 
-    @Option(help: "The namespace of objects that name none (instead of the context's).")
+    @Option(help: "The namespace of objects that name none (instead of the context's); created when missing.")
     var namespace: String?
 
     @Option(help: "The kubeconfig file (instead of KUBECONFIG or ~/.kube/config).")
@@ -147,12 +147,12 @@ struct GitOpsSync: AsyncParsableCommand {
             switch resource.state {
             case .outOfSync:
                 guard let desired = resource.desired, let live = resource.live else { continue }
-                let diff = try await differ.serverSideDiff(
-                    desired: desired,
-                    live: live,
-                    applier: ClusterDryRunApplier(client)
-                )
-                report(diff.unifiedDiff(color: color), terminator: "")
+                // A change the server refuses (an immutable field) shows as the offline diff; the
+                // sync's own dry run reports the refusal.
+                let applier = ClusterDryRunApplier(client)
+                let diff =
+                    (try? await differ.serverSideDiff(desired: desired, live: live, applier: applier)) ?? resource.diff
+                report(diff?.unifiedDiff(color: color) ?? "", terminator: "")
             case .missingLive: report("+ create \(resource.key)")
             case .inSync, .pruneCandidate: continue
             }
