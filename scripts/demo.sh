@@ -54,6 +54,7 @@ echo "== the example repository: $work/guestbook"
 git -C "$work/guestbook" log --oneline --decorate
 
 cd "$root"
+echo "== building embedded-cluster and gitops-sync (several minutes the first time)"
 swift build --product embedded-cluster >/dev/null
 swift build --product gitops-sync >/dev/null
 bin="$(swift build --show-bin-path)"
