@@ -251,7 +251,7 @@ final class AuditingWriter: ClusterWriter {
                 applier: ClusterDryRunApplier(audited)
             )
             print(diff.unifiedDiff())
-            print(audited.log.withLock { $0 })  // ["apply /ConfigMap/default/settings", "apply (dry run) /ConfigMap/default/settings"]
+            print(audited.log.withLock { $0 })  // the apply, then the dry run
             // end guide
             #expect(summary(diff) == ["modified /data/mode"])
             #expect(
