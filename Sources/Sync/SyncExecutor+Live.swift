@@ -10,7 +10,8 @@ extension SyncExecutor {
     }
 
     /// Lists every listable kind (one version per group and kind; Events left out) and keeps the
-    /// live counterparts of `desired` and the objects this application tracks.
+    /// live counterparts of `desired` and the objects this application tracks. A kind the
+    /// desired objects do not use and that cannot be listed (forbidden, gone) is passed over.
     func listLive(desired: [KubeObject]) async throws -> LiveState {
         var seen: Set<String> = []
         var kinds: [APIResource] = []
@@ -29,8 +30,15 @@ extension SyncExecutor {
         }
         let app = options.plan.app
         let tracking = options.plan.tracking
+        let desiredKinds = Set(desired.map { $0.key.group + "/" + $0.key.kind })
         let lists = try await concurrentMap(kinds, limit: options.concurrency) { r in
-            try await client.list(r.groupVersionKind, namespace: nil, options: ListOptions()).items
+            do {
+                return try await client.list(r.groupVersionKind, namespace: nil, options: ListOptions()).items
+            } catch let e as KubeError where (e.isForbidden || e.isNotFound) && !desiredKinds.contains(r.group + "/" + r.kind) {
+                // A kind this identity may not list (RBAC) or that went away: it holds nothing to
+                // prune that the application could have written.
+                return []
+            }
         }
         var state = LiveState(objects: [])
         for items in lists {

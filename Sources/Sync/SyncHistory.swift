@@ -36,6 +36,37 @@ public struct SyncHistory: Sendable, Hashable, Codable {
         self.nextID = 1
     }
 
+    private enum CodingKeys: String, CodingKey { case entries, limit, nextID }
+
+    /// Decodes a history written by ``encode(to:)``.
+    ///
+    /// - Throws: `DecodingError` when the limit is below 1, there are more entries than the
+    ///   limit, or an entry's id is not below `nextID` and above the one before it.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        entries = try c.decode([Entry].self, forKey: .entries)
+        limit = try c.decode(Int.self, forKey: .limit)
+        nextID = try c.decode(Int.self, forKey: .nextID)
+        guard limit >= 1, entries.count <= limit else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .limit,
+                in: c,
+                debugDescription: "limit \(limit) must be at least 1 and hold the \(entries.count) entries"
+            )
+        }
+        var previous = 0
+        for entry in entries {
+            guard entry.id > previous, entry.id < nextID else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .entries,
+                    in: c,
+                    debugDescription: "entry id \(entry.id) must grow and stay below nextID \(nextID)"
+                )
+            }
+            previous = entry.id
+        }
+    }
+
     /// Records `result`, dropping the oldest entries beyond ``limit``, and returns its entry.
     @discardableResult
     public mutating func record(_ result: SyncOperationResult) -> Entry {

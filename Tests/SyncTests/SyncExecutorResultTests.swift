@@ -61,6 +61,17 @@ import Testing
         #expect(text.contains("\"health\":\"Progressing\"") && text.contains("\"kind\":\"Deployment\""))
     }
 
+    @Test func aHistoryThatBreaksItsOwnRulesIsRefused() throws {
+        #expect(throws: DecodingError.self) {
+            _ = try JSONDecoder().decode(SyncHistory.self, from: Data(#"{"entries":[],"limit":0,"nextID":1}"#.utf8))
+        }
+        var history = SyncHistory(limit: 2)
+        history.record(result("a", .succeeded))
+        var json = String(decoding: try JSONEncoder().encode(history), as: UTF8.self)
+        json = json.replacingOccurrences(of: #""nextID":2"#, with: #""nextID":1"#)
+        #expect(throws: DecodingError.self) { _ = try JSONDecoder().decode(SyncHistory.self, from: Data(json.utf8)) }
+    }
+
     @Test func anUnknownHealthInJSONIsAClearError() throws {
         let json = #"{"group":"","kind":"ConfigMap","namespace":"a","name":"b","phase":"Sync","wave":0,"action":"created","health":"Fine"}"#
         #expect {

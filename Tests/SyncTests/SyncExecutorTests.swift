@@ -458,4 +458,38 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
             #expect(live["data"]?["owner"]?.stringValue == "other")
         }
     }
+
+    @Test func pruneLastWaitsForPostSyncAndOutOfSyncOnlyWritesWhatDiffers() async throws {
+        try await withSyncCluster { client, _ in
+            let base = try objects(
+                """
+                {apiVersion: v1, kind: ConfigMap, metadata: {name: a}, data: {k: v}}
+                ---
+                {apiVersion: v1, kind: ConfigMap, metadata: {name: b}, data: {k: v}}
+                ---
+                {apiVersion: v1, kind: ConfigMap, metadata: {name: old}, data: {k: v}}
+                """
+            )
+            #expect(await executor(client).run(desired: base, revision: "r1").status == .succeeded)
+            var next = Array(base.prefix(2))
+            next[1].fields["data"] = ["k": "w"]
+            next += try objects(jobYAML("notify", hook: "PostSync"))
+            let log = EventLog()
+            let result = await executor(client, log) {
+                $0.prune = true
+                $0.pruneLast = true
+                $0.applyOutOfSyncOnly = true
+            }.run(desired: next, revision: "r2")
+            #expect(result.status == .succeeded, "\(result.message)")
+            let a = result.resources.first { $0.key.name == "a" }
+            #expect(a?.action == .unchanged && a?.message == "in sync; not written")
+            #expect(result.resources.first { $0.key.name == "b" }?.action == .configured)
+            let events = log.all
+            let hookDone = events.firstIndex { if case .hookFinished = $0 { return true } else { return false } }
+            let pruned = events.firstIndex {
+                if case .resourcePruned(let r) = $0 { return r.key.name == "old" && r.phase == .postSync } else { return false }
+            }
+            #expect(hookDone != nil && pruned != nil && hookDone! < pruned!)
+        }
+    }
 }
