@@ -4,9 +4,10 @@
 setup:
 	@scripts/setup.sh
 
-# Builds everything (library, examples, tests, the benchmark ratio tools so they cannot rot) and
-# runs every test.
+# Checks that every public declaration has a doc comment, builds everything (library, examples,
+# tests, the benchmark ratio tools so they cannot rot) and runs every test.
 test: setup
+	scripts/check-docs.sh
 	swift build --build-tests
 	cd Benchmarks && swift build --product bench-ratios && swift build --product cluster-ratios
 	swift test --skip-build
@@ -20,6 +21,7 @@ bench: setup
 bench-detail: setup
 	cd Benchmarks && swift package --allow-writing-to-package-directory benchmark --no-progress
 
-demo:
-	@echo "make demo arrives with the Sync issue (gitops-sync into the embedded cluster); see README.md, Status."
-	@exit 2
+# The main job: the bundled example (Examples/guestbook) as a Git repository with two tagged
+# commits, synced into the embedded cluster by gitops-sync: v1, then v2 with prune.
+demo: setup
+	@scripts/demo.sh

@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "gitops-render", targets: ["gitops-render"]),
         .executable(name: "gitops-fetch", targets: ["gitops-fetch"]),
         .executable(name: "gitops-health", targets: ["gitops-health"]),
+        .executable(name: "gitops-diff", targets: ["gitops-diff"]),
+        .executable(name: "gitops-sync", targets: ["gitops-sync"]),
         .library(name: "EmbeddedCluster", targets: ["EmbeddedCluster"]),
         .executable(name: "embedded-cluster", targets: ["embedded-cluster"]),
     ],
@@ -77,6 +79,16 @@ let package = Package(
             name: "gitops-health",
             dependencies: ["Health", "Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-health"),
+        .executableTarget(
+            name: "gitops-diff",
+            dependencies: ["GitOps", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Examples/gitops-diff"),
+        .executableTarget(
+            name: "gitops-sync",
+            dependencies: [
+                "GitOps", "EmbeddedCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Examples/gitops-sync"),
 
         .target(
             name: "EmbeddedCluster",
@@ -106,6 +118,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
+        .testTarget(name: "GitOpsTests", dependencies: ["GitOps", "EmbeddedCluster"]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
         .testTarget(name: "JsonnetTests", dependencies: ["Jsonnet", "Manifests"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),
