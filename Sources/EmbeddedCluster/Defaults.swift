@@ -168,6 +168,16 @@ enum Admission {
             }
         case ("", "Secret"):
             if object["type"] == nil || object["type"] == "" { object["type"] = "Opaque" }
+            // As the real server's conversion does: `stringData` is write-only, folded into `data`
+            // (base64) with its keys winning, and never stored or returned.
+            if case .object(let stringData)? = object["stringData"] {
+                var data = object["data"]?.objectValue ?? ObjectValue()
+                for entry in stringData.entries {
+                    data[entry.key] = .string(Base64.encode(Array((entry.value.stringValue ?? "").utf8)))
+                }
+                object["data"] = .object(data)
+            }
+            object["stringData"] = nil
         case ("", "PersistentVolumeClaim"):
             guard var s = spec else { break }
             setDefault(&s, "volumeMode", "Filesystem")

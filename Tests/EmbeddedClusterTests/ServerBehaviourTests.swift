@@ -19,6 +19,22 @@ struct ServerBehaviourTests {
         )
     }
 
+    @Test func secretStringDataIsFoldedIntoDataAndNotStored() async throws {
+        try await withCluster { cluster in
+            let created = try post(
+                cluster.port,
+                "/api/v1/namespaces/default/secrets",
+                #"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"},"data":{"a":"b2xk","keep":"eA=="},"stringData":{"a":"new","b":"two"}}"#
+            )
+            #expect(created.status == 201)
+            let got = try RawHTTP.request(port: cluster.port, "GET", "/api/v1/namespaces/default/secrets/s")
+            // stringData wins over data for the same key, as on a real server.
+            #expect(got.json["data"] == ["a": "bmV3", "b": "dHdv", "keep": "eA=="])
+            #expect(got.json["stringData"] == nil)
+            #expect(got.json["type"] == "Opaque")
+        }
+    }
+
     @Test func wireFormatFollowsTheUserAgent() async throws {
         try await withCluster { cluster in
             let compact = try RawHTTP.request(
