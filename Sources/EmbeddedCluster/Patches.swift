@@ -18,7 +18,7 @@ enum Patches {
 
     /// RFC 6902 JSON patch (the shared implementation in Manifests).
     static func jsonPatch(_ target: Value, _ patch: Value) throws -> Value {
-        try JSONPatch.apply(patch, to: target)
+        try target.applyingJSONPatch(patch)
     }
 
     /// Strategic merge patch for built-in kinds (the shared implementation in Manifests): lists

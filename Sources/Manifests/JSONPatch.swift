@@ -1,96 +1,135 @@
-/// JSON patch (RFC 6902): `add`, `remove`, `replace`, `move`, `copy` and `test` operations, as the
-/// API server applies `application/json-patch+json` and Kustomize its `patchesJson6902`.
-package enum JSONPatch {
-    /// Applies the operations of `patch` (an array) to `target` in order.
+extension Value {
+    /// Applies a JSON patch (RFC 6902, an array of `add`, `remove`, `replace`, `move`, `copy` and
+    /// `test` operations) and returns the result; `replace` keeps an object's key order. Shared by
+    /// Diff's public `JSONPatch`, the embedded cluster and the Kustomize renderer.
     ///
-    /// - Throws: ``ManifestError`` (`invalidPointer`) naming the operation (by position) and its
-    ///   path when an operation is malformed, its path does not exist, or a `test` fails.
-    package static func apply(_ patch: Value, to target: Value) throws -> Value {
+    /// - Throws: ``ManifestError`` with code `invalidObject` for a malformed operation, and
+    ///   `invalidPointer` (with the operation's path as ``ManifestError/field``) for a path that does
+    ///   not exist where it must, or a `test` that fails. Nothing is partly applied.
+    package func applyingJSONPatch(_ patch: Value) throws -> Value {
         guard case .array(let operations) = patch else {
-            throw ManifestError(.invalidPointer, "a JSON patch must be an array of operations, not a \(patch.kindName)")
+            throw ManifestError(.invalidObject, "a JSON Patch is an array of operations, not a \(patch.kindName)")
         }
-        var document = target
-        for (index, operation) in operations.enumerated() {
-            func fail(_ message: String) -> ManifestError {
-                ManifestError(.invalidPointer, "JSON patch operation \(index): \(message)")
+        func malformed(_ message: String) -> ManifestError { ManifestError(.invalidObject, message) }
+        func failed(_ message: String, _ path: String) -> ManifestError { ManifestError(.invalidPointer, message, field: path) }
+        func pointer(_ text: String, _ n: Int) throws -> JSONPointer {
+            do { return try JSONPointer(text) } catch {
+                throw ManifestError(.invalidObject, "operation \(n) has a malformed path: \(error)", field: text)
             }
-            guard let op = operation["op"]?.stringValue else { throw fail("has no 'op'") }
-            guard let pathText = operation["path"]?.stringValue else { throw fail("'\(op)' has no 'path'") }
-            let path: JSONPointer
-            do { path = try JSONPointer(pathText) } catch let error as ManifestError { throw fail(error.message) }
-            func from() throws -> JSONPointer {
-                guard let text = operation["from"]?.stringValue else { throw fail("'\(op)' has no 'from'") }
-                do { return try JSONPointer(text) } catch let error as ManifestError { throw fail(error.message) }
+        }
+        var doc = self
+        for (n, operation) in operations.enumerated() {
+            guard let op = operation["op"]?.stringValue, let pathText = operation["path"]?.stringValue else {
+                throw malformed("operation \(n) needs string members 'op' and 'path'")
             }
-            func value() throws -> Value {
-                guard let v = operation.objectValue?["value"] else { throw fail("'\(op)' has no 'value'") }
-                return v
-            }
-            do {
-                switch op {
-                case "add": try add(try value(), at: path, in: &document)
-                case "remove": try remove(at: path, in: &document)
-                case "replace":
-                    let v = try value()
-                    try remove(at: path, in: &document)
-                    try add(v, at: path, in: &document)
-                case "move":
-                    let source = try from()
-                    let v = try remove(at: source, in: &document)
-                    try add(v, at: path, in: &document)
-                case "copy":
-                    let source = try from()
-                    guard let v = document[source] else { throw fail("'from' \(source) does not exist") }
-                    try add(v, at: path, in: &document)
-                case "test":
-                    let v = try value()
-                    guard document[path] == v else { throw fail("test of \(pathText) failed: the value is not \(v)") }
-                default:
-                    throw fail("unknown operation '\(op)' (expected add, remove, replace, move, copy or test)")
+            let path = try pointer(pathText, n)
+            switch op {
+            case "add":
+                guard let value = operation["value"] else { throw malformed("operation \(n) (add) needs 'value'") }
+                try Self.patchAdd(&doc, path.tokens[...], value, pathText)
+            case "remove":
+                _ = try Self.patchRemove(&doc, path.tokens[...], pathText)
+            case "replace":
+                guard let value = operation["value"] else { throw malformed("operation \(n) (replace) needs 'value'") }
+                // In place, so that an object keeps its key order.
+                guard doc[path] != nil else { throw failed("nothing to replace", pathText) }
+                do { try doc.set(value, at: path) } catch { throw failed("cannot replace: \(error)", pathText) }
+            case "move", "copy":
+                guard let fromText = operation["from"]?.stringValue else { throw malformed("operation \(n) (\(op)) needs 'from'") }
+                let from = try pointer(fromText, n)
+                let value: Value
+                if op == "move" {
+                    value = try Self.patchRemove(&doc, from.tokens[...], fromText)
+                } else {
+                    guard let v = doc[from] else { throw failed("nothing at 'from' of operation \(n)", fromText) }
+                    value = v
                 }
-            } catch let error as ManifestError where !error.message.hasPrefix("JSON patch operation") {
-                throw fail(error.message)
+                try Self.patchAdd(&doc, path.tokens[...], value, pathText)
+            case "test":
+                guard let value = operation["value"] else { throw malformed("operation \(n) (test) needs 'value'") }
+                guard doc[path] == value else { throw failed("test of operation \(n) failed: the value differs", pathText) }
+            default:
+                throw malformed("operation \(n) has an unknown op '\(op)'")
             }
         }
-        return document
+        return doc
     }
 
-    /// RFC 6902 `add`: sets an object member, or inserts into an array (`-` appends); the parent
-    /// must exist.
-    private static func add(_ value: Value, at path: JSONPointer, in document: inout Value) throws {
-        guard let parentPath = path.parent, let last = path.tokens.last else {
-            document = value
+    private static func patchAdd(_ doc: inout Value, _ tokens: ArraySlice<String>, _ value: Value, _ path: String) throws {
+        guard let token = tokens.first else {
+            doc = value
             return
         }
-        guard let parent = document[parentPath] else { throw ManifestError(.invalidPointer, "\(path): no parent to add to") }
-        switch parent {
-        case .object:
-            try document.set(value, at: path)
-        case .array(var items):
-            let index: Int
-            if last == "-" {
-                index = items.count
+        let last = tokens.count == 1
+        switch doc {
+        case .object(var o):
+            doc = .null
+            defer { doc = .object(o) }
+            if last {
+                o[token] = value
             } else {
-                guard let i = JSONPointer.arrayIndex(last), i <= items.count else {
-                    throw ManifestError(.invalidPointer, "\(path): index out of range of an array of \(items.count)")
+                guard var child = o[token] else {
+                    throw ManifestError(.invalidPointer, "the parent of the target does not exist", field: path)
                 }
-                index = i
+                o[token] = .null
+                defer { o[token] = child }
+                try patchAdd(&child, tokens.dropFirst(), value, path)
             }
-            items.insert(value, at: index)
-            try document.set(.array(items), at: parentPath)
+        case .array(var a):
+            doc = .null
+            defer { doc = .array(a) }
+            if last {
+                if token == "-" {
+                    a.append(value)
+                } else {
+                    guard let i = Int(token), i >= 0, i <= a.count else {
+                        throw ManifestError(.invalidPointer, "index '\(token)' is out of range", field: path)
+                    }
+                    a.insert(value, at: i)
+                }
+            } else {
+                guard let i = Int(token), i >= 0, i < a.count else {
+                    throw ManifestError(.invalidPointer, "index '\(token)' is out of range", field: path)
+                }
+                try patchAdd(&a[i], tokens.dropFirst(), value, path)
+            }
         default:
-            throw ManifestError(.invalidPointer, "\(path): the parent is a \(parent.kindName)")
+            throw ManifestError(.invalidPointer, "the path goes through a \(doc.kindName)", field: path)
         }
     }
 
-    /// RFC 6902 `remove`: the value must exist.
-    @discardableResult
-    private static func remove(at path: JSONPointer, in document: inout Value) throws -> Value {
-        guard document[path] != nil else { throw ManifestError(.invalidPointer, "\(path): no value to remove") }
-        guard !path.tokens.isEmpty else {
-            defer { document = .null }
-            return document
+    private static func patchRemove(_ doc: inout Value, _ tokens: ArraySlice<String>, _ path: String) throws -> Value {
+        guard let token = tokens.first else {
+            defer { doc = .null }
+            return doc
         }
-        return try document.remove(at: path) ?? .null
+        let last = tokens.count == 1
+        switch doc {
+        case .object(var o):
+            doc = .null
+            defer { doc = .object(o) }
+            if last {
+                guard let removed = o.removeValue(forKey: token) else {
+                    throw ManifestError(.invalidPointer, "nothing to remove", field: path)
+                }
+                return removed
+            }
+            guard var child = o[token] else {
+                throw ManifestError(.invalidPointer, "the parent of the target does not exist", field: path)
+            }
+            o[token] = .null
+            defer { o[token] = child }
+            return try patchRemove(&child, tokens.dropFirst(), path)
+        case .array(var a):
+            doc = .null
+            defer { doc = .array(a) }
+            guard let i = Int(token), i >= 0, i < a.count else {
+                throw ManifestError(.invalidPointer, "index '\(token)' is out of range", field: path)
+            }
+            if last { return a.remove(at: i) }
+            return try patchRemove(&a[i], tokens.dropFirst(), path)
+        default:
+            throw ManifestError(.invalidPointer, "the path goes through a \(doc.kindName)", field: path)
+        }
     }
 }
