@@ -19,23 +19,39 @@ package enum StrategicMerge {
     /// out) merges; `nil` replaces the list.
     package typealias ListStrategies = (_ path: [String]) -> ListStrategy?
 
-    /// Merges `patch` into `target`.
-    ///
-    /// - Parameter lists: the merge strategy of each list; ``builtinLists(group:kind:)`` for the
-    ///   built-in kinds.
-    /// - Returns: the merged value; `nil` when the patch deletes the whole value (`$patch: delete`).
-    package static func apply(_ patch: Value, to target: Value, lists: ListStrategies) -> Value? {
-        merge(target, patch, path: [], lists: lists)
+    /// Where a merged list puts the elements the patch names.
+    package enum ListOrder: Sendable {
+        /// The target's order, new elements appended (the API server).
+        case targetFirst
+        /// The patch's elements first, in the patch's order, then the target's others (kustomize's
+        /// kyaml merge with `MergeOptionsListPrepend`).
+        case patchFirst
     }
 
-    private static func merge(_ target: Value, _ patch: Value, path: [String], lists: ListStrategies) -> Value? {
+    /// Merges `patch` into `target`.
+    ///
+    /// - Parameters:
+    ///   - lists: the merge strategy of each list; ``builtinLists(group:kind:)`` for the built-in kinds.
+    ///   - order: where merged lists put the patch's elements.
+    /// - Returns: the merged value; `nil` when the patch deletes the whole value (`$patch: delete`).
+    package static func apply(
+        _ patch: Value, to target: Value, order: ListOrder = .targetFirst, lists: @escaping ListStrategies
+    ) -> Value? {
+        Merger(lists: lists, order: order).merge(target, patch, path: [])
+    }
+
+    private struct Merger {
+        let lists: ListStrategies
+        let order: ListOrder
+
+    func merge(_ target: Value, _ patch: Value, path: [String]) -> Value? {
         guard case .object(let p) = patch else { return patch }
         switch p["$patch"]?.stringValue {
         case "delete": return nil
         case "replace":
             var o = p
             o["$patch"] = nil
-            return .object(stripDirectives(o))
+            return .object(StrategicMerge.stripDirectives(o))
         default: break
         }
         var result = target.objectValue ?? ObjectValue()
@@ -61,35 +77,59 @@ package enum StrategicMerge {
             case .null:
                 result[e.key] = nil
             case .object:
-                result[e.key] = merge(result[e.key] ?? .null, e.value, path: childPath, lists: lists)
+                result[e.key] = merge(result[e.key] ?? .null, e.value, path: childPath)
             case .array(let items):
                 let current = result[e.key]?.arrayValue ?? []
-                result[e.key] = .array(mergeList(current, items, path: childPath, lists: lists))
+                result[e.key] = .array(mergeList(current, items, path: childPath))
             default:
                 result[e.key] = e.value
             }
         }
         for (field, order) in orders {
             guard case .array(let items)? = result[field] else { continue }
-            result[field] = .array(reorder(items, by: order, strategy: lists(path + [field])))
+            result[field] = .array(StrategicMerge.reorder(items, by: order, strategy: lists(path + [field])))
         }
         return .object(result)
     }
 
-    private static func mergeList(_ target: [Value], _ patch: [Value], path: [String], lists: ListStrategies) -> [Value] {
+    func mergeList(_ target: [Value], _ patch: [Value], path: [String]) -> [Value] {
         switch lists(path) {
         case nil:
             return patch.map { item in
-                if case .object(let o) = item { return .object(stripDirectives(o)) }
+                if case .object(let o) = item { return .object(StrategicMerge.stripDirectives(o)) }
                 return item
             }
         case .mergePrimitives?:
+            if order == .patchFirst {
+                var out: [Value] = []
+                for v in patch + target where !out.contains(v) { out.append(v) }
+                return out
+            }
             var out = target
             for v in patch where !out.contains(v) { out.append(v) }
             return out
         case .mergeByKey(let key)?:
             if patch.contains(where: { $0["$patch"]?.stringValue == "replace" }) {
-                return patch.filter { $0["$patch"] == nil }.map { merge(.null, $0, path: path, lists: lists) ?? $0 }
+                return patch.filter { $0["$patch"] == nil }.map { merge(.null, $0, path: path) ?? $0 }
+            }
+            if order == .patchFirst {
+                var remaining = target
+                var front: [Value] = []
+                for item in patch {
+                    guard case .object = item, let k = item[key] else {
+                        if item["$patch"] == nil { front.append(item) }
+                        continue
+                    }
+                    let existing = remaining.firstIndex { $0[key] == k }
+                    let base = existing.map { remaining[$0] } ?? .null
+                    if let existing { remaining.remove(at: existing) }
+                    if item["$patch"]?.stringValue == "delete" {
+                        remaining.removeAll { $0[key] == k }
+                        continue
+                    }
+                    if let merged = merge(base, item, path: path) { front.append(merged) }
+                }
+                return front + remaining
             }
             var out = target
             for item in patch {
@@ -101,8 +141,8 @@ package enum StrategicMerge {
                 if item["$patch"]?.stringValue == "delete" {
                     out.removeAll { $0[key] == k }
                 } else if let i {
-                    if let merged = merge(out[i], item, path: path, lists: lists) { out[i] = merged }
-                } else if let merged = merge(.null, item, path: path, lists: lists) {
+                    if let merged = merge(out[i], item, path: path) { out[i] = merged }
+                } else if let merged = merge(.null, item, path: path) {
                     out.append(merged)
                 }
             }
@@ -110,9 +150,11 @@ package enum StrategicMerge {
         }
     }
 
+    }
+
     /// Orders `items` as `order` lists them (by merge key or value); items it does not list keep
     /// their relative order after the listed ones.
-    private static func reorder(_ items: [Value], by order: [Value], strategy: ListStrategy?) -> [Value] {
+    static func reorder(_ items: [Value], by order: [Value], strategy: ListStrategy?) -> [Value] {
         func identity(_ v: Value) -> Value {
             if case .mergeByKey(let key)? = strategy { return v[key] ?? v }
             return v
@@ -126,7 +168,7 @@ package enum StrategicMerge {
     }
 
     /// Removes patch directives from a value that is taken as it is.
-    private static func stripDirectives(_ o: ObjectValue) -> ObjectValue {
+    static func stripDirectives(_ o: ObjectValue) -> ObjectValue {
         var out = ObjectValue(minimumCapacity: o.count)
         for e in o.entries where !e.key.hasPrefix("$") {
             switch e.value {
