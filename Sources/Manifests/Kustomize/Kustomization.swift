@@ -33,7 +33,6 @@ struct Kustomization {
         var newName: String?
         var newTag: String?
         var digest: String?
-        var tagSuffix: String?
     }
 
     struct PatchRule {
@@ -243,7 +242,7 @@ struct Kustomization {
                 }
             case "images":
                 images = try objects("images", v).map { i in
-                    try checkKeys("images", i, ["name", "newName", "newTag", "digest", "tagSuffix"])
+                    try checkKeys("images", i, ["name", "newName", "newTag", "digest"])
                     guard let name = try string("images", i["name"] ?? .null), !name.isEmpty else {
                         throw fail("images", "every image needs a 'name'")
                     }
@@ -257,7 +256,7 @@ struct Kustomization {
                     }
                     return ImageRule(
                         name: name, newName: try string("images", i["newName"] ?? .null), newTag: try tagText(i["newTag"]),
-                        digest: try string("images", i["digest"] ?? .null), tagSuffix: try string("images", i["tagSuffix"] ?? .null))
+                        digest: try string("images", i["digest"] ?? .null))
                 }
             case "replicas":
                 replicas = try objects("replicas", v).map { r in

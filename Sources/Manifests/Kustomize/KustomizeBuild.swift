@@ -159,7 +159,7 @@ struct KustomizeBuild {
         switch FileSystem.entryType(target) {
         case .directory:
             let (objects, _) = try await accumulate(real: target, display: shown, component: false, base: [])
-            for object in objects { try Self.append(object, to: &list) }
+            try Self.append(objects, to: &list)
         case .file:
             if options.loadRestriction == .rootOnly, !Self.isRemote(entry), !FileSystem.isInside(target, root: real) {
                 throw ManifestError(
@@ -167,9 +167,7 @@ struct KustomizeBuild {
                     "\(shown): resource file is not in or below '\(display)' (load restriction rootOnly); refused")
             }
             let bytes = try FileSystem.readFile(target, maxBytes: options.limits.maxBytes)
-            for object in try Self.objects(in: bytes, source: shown, limits: options.limits) {
-                try Self.append(object, to: &list)
-            }
+            try Self.append(try Self.objects(in: bytes, source: shown, limits: options.limits), to: &list)
         default:
             throw ManifestError(.fileSystem, "\(k.file): resource '\(entry)' is neither a file nor a directory", field: "/resources")
         }
@@ -206,15 +204,20 @@ struct KustomizeBuild {
         return out
     }
 
-    /// Appends an object, refusing one whose id is already there (kustomize's `Append`).
-    static func append(_ resource: KustomizeResource, to list: inout [KustomizeResource]) throws {
-        let id = resource.currentID
-        if let other = list.first(where: { $0.currentID.equals(id) }) {
-            throw ManifestError(
-                .duplicateResource,
-                "may not add resource with an already registered id: \(id) (from \(resource.source); already from \(other.source))"
-            )
+    /// Appends objects, refusing one whose id is already there (kustomize's `Append`).
+    static func append(_ objects: [KustomizeResource], to list: inout [KustomizeResource]) throws {
+        var seen: [KustomizeID.Key: Int] = [:]
+        for (i, r) in list.enumerated() { seen[r.currentID.key] = i }
+        for resource in objects {
+            let id = resource.currentID
+            if let other = seen[id.key] {
+                throw ManifestError(
+                    .duplicateResource,
+                    "may not add resource with an already registered id: \(id) (from \(resource.source); already from \(list[other].source))"
+                )
+            }
+            seen[id.key] = list.count
+            list.append(resource)
         }
-        list.append(resource)
     }
 }

@@ -184,6 +184,10 @@ enum KustomizeGenerators {
     /// SHA-256 of the JSON encoding of its kind, name and data (keys sorted, HTML characters
     /// escaped as Go's `encoding/json` does), the first ten hex digits with `0`, `1`, `3`, `a`, `e`
     /// replaced by `g`, `h`, `k`, `m`, `t`.
+    ///
+    /// The name is always encoded as `""`: kustomize looks it up with the single key
+    /// `metadata/name`, which finds nothing, so renaming never changes the hash (checked against
+    /// `kubectl kustomize`).
     static func hashSuffix(_ object: Value) throws -> String {
         var m = ObjectValue()
         let kind = object["kind"]?.stringValue ?? ""
@@ -194,13 +198,13 @@ enum KustomizeGenerators {
         switch kind {
         case "ConfigMap":
             m["kind"] = "ConfigMap"
-            m["name"] = field(object["metadata"]?["name"])
+            m["name"] = ""
             m["data"] = field(object["data"])
             if case .object? = object["binaryData"] { m["binaryData"] = object["binaryData"] }
         case "Secret":
             m["kind"] = "Secret"
             m["type"] = field(object["type"])
-            m["name"] = field(object["metadata"]?["name"])
+            m["name"] = ""
             m["data"] = field(object["data"])
             if case .object? = object["stringData"] { m["stringData"] = object["stringData"] }
         default:

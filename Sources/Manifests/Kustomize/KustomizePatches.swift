@@ -31,9 +31,10 @@ enum KustomizePatches {
             for i in list.indices where try selector.selects(list[i]) {
                 list[i].storePreviousID()
                 do {
-                    list[i].value = try JSONPatch.apply(operations, to: list[i].value)
+                    list[i].value = try list[i].value.applyingJSONPatch(operations)
                 } catch let error as ManifestError {
-                    throw ManifestError(error.code, "\(rule.source): patching \(list[i].currentID): \(error.message)")
+                    throw ManifestError(
+                        error.code, "\(rule.source): patching \(list[i].currentID): \(error.field.map { $0 + ": " } ?? "")\(error.message)")
                 }
             }
         case .strategic(let documents):
@@ -88,7 +89,7 @@ enum KustomizePatches {
         let (name, namespace, kind) = (resource.name, resource.namespace, resource.value["kind"])
         if allowNameChange || allowKindChange { resource.storePreviousID() }
         let gvk = resource.gvk
-        guard let merged = StrategicMerge.apply(patch, to: resource.value, lists: StrategicMerge.builtinLists(group: gvk.group, kind: gvk.kind)),
+        guard let merged = StrategicMerge.apply(patch, to: resource.value, order: .patchFirst, lists: StrategicMerge.builtinLists(group: gvk.group, kind: gvk.kind)),
             case .object(let o) = merged, !o.isEmpty
         else { return false }
         resource.value = merged

@@ -16,6 +16,15 @@ struct KustomizeID: Hashable, CustomStringConvertible {
         gvk == other.gvk && name == other.name && effectiveNamespace == other.effectiveNamespace
     }
 
+    /// What ``equals(_:)`` compares, for hashing.
+    struct Key: Hashable {
+        var gvk: GroupVersionKind
+        var name: String
+        var namespace: String
+    }
+
+    var key: Key { Key(gvk: gvk, name: name, namespace: effectiveNamespace) }
+
     var description: String {
         "\(gvk.apiVersion)/\(gvk.kind)/" + (namespace.isEmpty ? "" : namespace + "/") + name
     }
