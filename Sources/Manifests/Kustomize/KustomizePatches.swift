@@ -112,12 +112,18 @@ enum KustomizePatches {
         var labels: LabelSelector?
         var annotations: LabelSelector?
 
+        private static func selector(_ text: String, _ what: String, source: String) throws -> LabelSelector {
+            do { return try LabelSelector(parsing: text) } catch {
+                throw ManifestError(.invalidObject, "\(source): target \(what) '\(text)': \(error.message)")
+            }
+        }
+
         init(_ target: Kustomization.PatchTarget, source: String) throws {
             self.target = target
             if let n = target.name, !n.isEmpty { name = try Pattern(n, source: source) }
             if let n = target.namespace, !n.isEmpty { namespace = try Pattern(n, source: source) }
-            if let l = target.labelSelector, !l.isEmpty { labels = try LabelSelector(l, source: source) }
-            if let a = target.annotationSelector, !a.isEmpty { annotations = try LabelSelector(a, source: source) }
+            if let l = target.labelSelector, !l.isEmpty { labels = try Self.selector(l, "labelSelector", source: source) }
+            if let a = target.annotationSelector, !a.isEmpty { annotations = try Self.selector(a, "annotationSelector", source: source) }
         }
 
         func selects(_ r: KustomizeResource) throws -> Bool {
@@ -156,79 +162,6 @@ enum KustomizePatches {
         func matches(_ s: String) -> Bool {
             guard let regex else { return s == text }
             return (try? regex.wholeMatch(in: s)) != nil
-        }
-    }
-
-    /// A Kubernetes label selector in its text form: `a=b`, `a==b`, `a!=b`, `a`, `!a`,
-    /// `a in (x,y)`, `a notin (x,y)`, joined by commas.
-    struct LabelSelector {
-        enum Requirement {
-            case equals(String, String)
-            case notEquals(String, String)
-            case exists(String)
-            case notExists(String)
-            case isIn(String, [String])
-            case notIn(String, [String])
-        }
-        var requirements: [Requirement] = []
-
-        init(_ text: String, source: String) throws {
-            // Split on commas outside parentheses.
-            var parts: [String] = []
-            var current = ""
-            var depth = 0
-            for c in text {
-                if c == "(" { depth += 1 }
-                if c == ")" { depth -= 1 }
-                if c == "," && depth == 0 {
-                    parts.append(current)
-                    current = ""
-                } else {
-                    current.append(c)
-                }
-            }
-            parts.append(current)
-            func trim(_ s: Substring) -> String { String(s.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed()) }
-            for raw in parts {
-                let part = trim(Substring(raw))
-                if part.isEmpty { continue }
-                let words = part.split(separator: " ", omittingEmptySubsequences: true)
-                if words.count >= 3, words[1] == "in" || words[1] == "notin" {
-                    let open = part.firstIndex(of: "(").map { part.index(after: $0) } ?? part.endIndex
-                    let list = part[open...]
-                    guard let close = list.lastIndex(of: ")") else {
-                        throw ManifestError(.invalidObject, "\(source): label selector '\(text)': missing ')'")
-                    }
-                    let values = list[..<close].split(separator: ",").map { trim($0) }
-                    let key = String(words[0])
-                    requirements.append(words[1] == "in" ? .isIn(key, values) : .notIn(key, values))
-                } else if let r = part.firstRange(of: "!=") {
-                    requirements.append(.notEquals(trim(part[..<r.lowerBound]), trim(part[r.upperBound...])))
-                } else if let r = part.firstRange(of: "==") {
-                    requirements.append(.equals(trim(part[..<r.lowerBound]), trim(part[r.upperBound...])))
-                } else if let r = part.firstRange(of: "=") {
-                    requirements.append(.equals(trim(part[..<r.lowerBound]), trim(part[r.upperBound...])))
-                } else if part.hasPrefix("!") {
-                    requirements.append(.notExists(trim(part.dropFirst())))
-                } else if words.count == 1 {
-                    requirements.append(.exists(part))
-                } else {
-                    throw ManifestError(.invalidObject, "\(source): label selector '\(text)': cannot read '\(part)'")
-                }
-            }
-        }
-
-        func matches(_ map: ObjectValue) -> Bool {
-            requirements.allSatisfy { r in
-                switch r {
-                case .equals(let k, let v): return map[k]?.stringValue == v
-                case .notEquals(let k, let v): return map[k]?.stringValue != v
-                case .exists(let k): return map[k] != nil
-                case .notExists(let k): return map[k] == nil
-                case .isIn(let k, let vs): return map[k]?.stringValue.map(vs.contains) ?? false
-                case .notIn(let k, let vs): return !(map[k]?.stringValue.map(vs.contains) ?? false)
-                }
-            }
         }
     }
 }
