@@ -77,8 +77,11 @@ extension Corpus {
                 kind: Service
               patch: |-
                 - op: add
-                  path: /metadata/annotations/patched
-                  value: json6902
+                  path: /spec/sessionAffinity
+                  value: None
+                - op: replace
+                  path: /spec/ports/0/targetPort
+                  value: 8080
 
             """
         ))
