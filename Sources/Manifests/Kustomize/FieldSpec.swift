@@ -135,17 +135,22 @@ enum KustomizeTables {
 
     private static let workloads = ["Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob"]
 
-    static let metadataLabels: [FieldSpec] = [
-        FieldSpec("metadata/labels", create: true),
-        FieldSpec("spec/template/metadata/labels", version: "v1", kind: "ReplicationController", create: true),
-        FieldSpec("spec/template/metadata/labels", kind: "Deployment", create: true),
-        FieldSpec("spec/template/metadata/labels", kind: "ReplicaSet", create: true),
-        FieldSpec("spec/template/metadata/labels", kind: "DaemonSet", create: true),
-        FieldSpec("spec/template/metadata/labels", group: "apps", kind: "StatefulSet", create: true),
-        FieldSpec("spec/template/metadata/labels", group: "batch", kind: "Job", create: true),
-        FieldSpec("spec/jobTemplate/metadata/labels", group: "batch", kind: "CronJob", create: true),
-        FieldSpec("spec/jobTemplate/spec/template/metadata/labels", group: "batch", kind: "CronJob", create: true),
-    ]
+    /// `metadata/<field>` of every object and of the pod (and job) templates of the workload kinds.
+    private static func metadataAndTemplates(_ field: String, statefulSetGroup: String?) -> [FieldSpec] {
+        [
+            FieldSpec("metadata/\(field)", create: true),
+            FieldSpec("spec/template/metadata/\(field)", version: "v1", kind: "ReplicationController", create: true),
+            FieldSpec("spec/template/metadata/\(field)", kind: "Deployment", create: true),
+            FieldSpec("spec/template/metadata/\(field)", kind: "ReplicaSet", create: true),
+            FieldSpec("spec/template/metadata/\(field)", kind: "DaemonSet", create: true),
+            FieldSpec("spec/template/metadata/\(field)", group: statefulSetGroup, kind: "StatefulSet", create: true),
+            FieldSpec("spec/template/metadata/\(field)", group: "batch", kind: "Job", create: true),
+            FieldSpec("spec/jobTemplate/metadata/\(field)", group: "batch", kind: "CronJob", create: true),
+            FieldSpec("spec/jobTemplate/spec/template/metadata/\(field)", group: "batch", kind: "CronJob", create: true),
+        ]
+    }
+
+    static let metadataLabels = metadataAndTemplates("labels", statefulSetGroup: "apps")
 
     static let volumeClaimTemplateLabels: [FieldSpec] = [
         FieldSpec("spec/volumeClaimTemplates[]/metadata/labels", group: "apps", kind: "StatefulSet", create: true)
@@ -185,17 +190,7 @@ enum KustomizeTables {
         return specs + metadataLabels + volumeClaimTemplateLabels
     }()
 
-    static let commonAnnotations: [FieldSpec] = [
-        FieldSpec("metadata/annotations", create: true),
-        FieldSpec("spec/template/metadata/annotations", version: "v1", kind: "ReplicationController", create: true),
-        FieldSpec("spec/template/metadata/annotations", kind: "Deployment", create: true),
-        FieldSpec("spec/template/metadata/annotations", kind: "ReplicaSet", create: true),
-        FieldSpec("spec/template/metadata/annotations", kind: "DaemonSet", create: true),
-        FieldSpec("spec/template/metadata/annotations", kind: "StatefulSet", create: true),
-        FieldSpec("spec/template/metadata/annotations", group: "batch", kind: "Job", create: true),
-        FieldSpec("spec/jobTemplate/metadata/annotations", group: "batch", kind: "CronJob", create: true),
-        FieldSpec("spec/jobTemplate/spec/template/metadata/annotations", group: "batch", kind: "CronJob", create: true),
-    ]
+    static let commonAnnotations = metadataAndTemplates("annotations", statefulSetGroup: nil)
 
     static let images: [FieldSpec] = [
         FieldSpec("spec/containers[]/image"), FieldSpec("spec/initContainers[]/image"),
