@@ -4,7 +4,7 @@ import Testing
 
 /// The overlays under Fixtures/kustomize, rendered by ours and by the real `kubectl kustomize`.
 @Suite struct KustomizeAgreementTests {
-    static let overlays = ["base", "prod", "prod-eu", "misc", "names", "edge"]
+    static let overlays = ["base", "prod", "prod-eu", "misc", "names", "edge", "ordered"]
 
     @Test(arguments: overlays)
     func rendersAsKubectlKustomizeDoes(_ overlay: String) async throws {
