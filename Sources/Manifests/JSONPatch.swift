@@ -11,7 +11,9 @@ extension Value {
             throw ManifestError(.invalidObject, "a JSON Patch is an array of operations, not a \(patch.kindName)")
         }
         func malformed(_ message: String) -> ManifestError { ManifestError(.invalidObject, message) }
-        func failed(_ message: String, _ path: String) -> ManifestError { ManifestError(.invalidPointer, message, field: path) }
+        func failed(_ message: String, _ path: String) -> ManifestError {
+            ManifestError(.invalidPointer, message, field: path)
+        }
         func pointer(_ text: String, _ n: Int) throws -> JSONPointer {
             do { return try JSONPointer(text) } catch {
                 throw ManifestError(.invalidObject, "operation \(n) has a malformed path: \(error)", field: text)
@@ -35,7 +37,9 @@ extension Value {
                 guard doc[path] != nil else { throw failed("nothing to replace", pathText) }
                 do { try doc.set(value, at: path) } catch { throw failed("cannot replace: \(error)", pathText) }
             case "move", "copy":
-                guard let fromText = operation["from"]?.stringValue else { throw malformed("operation \(n) (\(op)) needs 'from'") }
+                guard let fromText = operation["from"]?.stringValue else {
+                    throw malformed("operation \(n) (\(op)) needs 'from'")
+                }
                 let from = try pointer(fromText, n)
                 let value: Value
                 if op == "move" {
@@ -47,7 +51,9 @@ extension Value {
                 try Self.patchAdd(&doc, path.tokens[...], value, pathText)
             case "test":
                 guard let value = operation["value"] else { throw malformed("operation \(n) (test) needs 'value'") }
-                guard doc[path] == value else { throw failed("test of operation \(n) failed: the value differs", pathText) }
+                guard doc[path] == value else {
+                    throw failed("test of operation \(n) failed: the value differs", pathText)
+                }
             default:
                 throw malformed("operation \(n) has an unknown op '\(op)'")
             }
@@ -55,7 +61,12 @@ extension Value {
         return doc
     }
 
-    private static func patchAdd(_ doc: inout Value, _ tokens: ArraySlice<String>, _ value: Value, _ path: String) throws {
+    private static func patchAdd(
+        _ doc: inout Value,
+        _ tokens: ArraySlice<String>,
+        _ value: Value,
+        _ path: String
+    ) throws {
         guard let token = tokens.first else {
             doc = value
             return

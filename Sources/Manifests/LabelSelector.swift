@@ -38,9 +38,16 @@ package struct LabelSelector: Sendable {
             let p = Self.trimmed(Substring(raw))
             if p.isEmpty { continue }
             if let r = p.firstRange(of: " notin ") ?? p.firstRange(of: " notin(") {
-                requirements.append(.notIn(Self.trimmed(p[..<r.lowerBound]), try Self.values(p[r.lowerBound...].dropFirst(" notin".count))))
+                requirements.append(
+                    .notIn(
+                        Self.trimmed(p[..<r.lowerBound]),
+                        try Self.values(p[r.lowerBound...].dropFirst(" notin".count))
+                    )
+                )
             } else if let r = p.firstRange(of: " in ") ?? p.firstRange(of: " in(") {
-                requirements.append(.isIn(Self.trimmed(p[..<r.lowerBound]), try Self.values(p[r.lowerBound...].dropFirst(" in".count))))
+                requirements.append(
+                    .isIn(Self.trimmed(p[..<r.lowerBound]), try Self.values(p[r.lowerBound...].dropFirst(" in".count)))
+                )
             } else if let r = p.firstRange(of: "!=") {
                 requirements.append(.notEquals(Self.trimmed(p[..<r.lowerBound]), Self.trimmed(p[r.upperBound...])))
             } else if let r = p.firstRange(of: "==") ?? p.firstRange(of: "=") {
@@ -49,7 +56,9 @@ package struct LabelSelector: Sendable {
                 requirements.append(.notExists(Self.trimmed(p.dropFirst())))
             } else if p.contains(" ") || p.contains("(") {
                 throw ManifestError(
-                    .invalidObject, "unable to parse requirement: found '\(p)', expected: in, notin, =, ==, !=, gt, lt")
+                    .invalidObject,
+                    "unable to parse requirement: found '\(p)', expected: in, notin, =, ==, !=, gt, lt"
+                )
             } else {
                 requirements.append(.exists(p))
             }
@@ -58,7 +67,9 @@ package struct LabelSelector: Sendable {
 
     private static func trimmed(_ s: Substring) -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let start = s.firstIndex(where: { !isSpace($0) }), let end = s.lastIndex(where: { !isSpace($0) }) else { return "" }
+        guard let start = s.firstIndex(where: { !isSpace($0) }), let end = s.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
         return String(s[start...end])
     }
 

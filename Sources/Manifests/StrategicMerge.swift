@@ -35,7 +35,10 @@ package enum StrategicMerge {
     ///   - order: where merged lists put the patch's elements.
     /// - Returns: the merged value; `nil` when the patch deletes the whole value (`$patch: delete`).
     package static func apply(
-        _ patch: Value, to target: Value, order: ListOrder = .targetFirst, lists: @escaping ListStrategies
+        _ patch: Value,
+        to target: Value,
+        order: ListOrder = .targetFirst,
+        lists: @escaping ListStrategies
     ) -> Value? {
         Merger(lists: lists, order: order).merge(target, patch, path: [])
     }
@@ -44,111 +47,111 @@ package enum StrategicMerge {
         let lists: ListStrategies
         let order: ListOrder
 
-    func merge(_ target: Value, _ patch: Value, path: [String]) -> Value? {
-        guard case .object(let p) = patch else { return patch }
-        switch p["$patch"]?.stringValue {
-        case "delete": return nil
-        case "replace":
-            var o = p
-            o["$patch"] = nil
-            return .object(StrategicMerge.stripDirectives(o))
-        default: break
-        }
-        var result = target.objectValue ?? ObjectValue()
-        if let retain = p["$retainKeys"]?.arrayValue?.compactMap(\.stringValue) {
-            for k in result.keys where !retain.contains(k) && p[k] == nil { result[k] = nil }
-        }
-        var orders: [(String, [Value])] = []
-        for e in p.entries {
-            if e.key == "$patch" || e.key == "$retainKeys" { continue }
-            if e.key.hasPrefix("$setElementOrder/") {
-                orders.append((String(e.key.dropFirst("$setElementOrder/".count)), e.value.arrayValue ?? []))
-                continue
+        func merge(_ target: Value, _ patch: Value, path: [String]) -> Value? {
+            guard case .object(let p) = patch else { return patch }
+            switch p["$patch"]?.stringValue {
+            case "delete": return nil
+            case "replace":
+                var o = p
+                o["$patch"] = nil
+                return .object(StrategicMerge.stripDirectives(o))
+            default: break
             }
-            if e.key.hasPrefix("$deleteFromPrimitiveList/") {
-                let field = String(e.key.dropFirst("$deleteFromPrimitiveList/".count))
-                if case .array(let items)? = result[field], let remove = e.value.arrayValue {
-                    result[field] = .array(items.filter { !remove.contains($0) })
-                }
-                continue
+            var result = target.objectValue ?? ObjectValue()
+            if let retain = p["$retainKeys"]?.arrayValue?.compactMap(\.stringValue) {
+                for k in result.keys where !retain.contains(k) && p[k] == nil { result[k] = nil }
             }
-            let childPath = path + [e.key]
-            switch e.value {
-            case .null:
-                result[e.key] = nil
-            case .object:
-                result[e.key] = merge(result[e.key] ?? .null, e.value, path: childPath)
-            case .array(let items):
-                let current = result[e.key]?.arrayValue ?? []
-                result[e.key] = .array(mergeList(current, items, path: childPath))
-            default:
-                result[e.key] = e.value
-            }
-        }
-        for (field, order) in orders {
-            guard case .array(let items)? = result[field] else { continue }
-            result[field] = .array(StrategicMerge.reorder(items, by: order, strategy: lists(path + [field])))
-        }
-        return .object(result)
-    }
-
-    func mergeList(_ target: [Value], _ patch: [Value], path: [String]) -> [Value] {
-        switch lists(path) {
-        case nil:
-            return patch.map { item in
-                if case .object(let o) = item { return .object(StrategicMerge.stripDirectives(o)) }
-                return item
-            }
-        case .mergePrimitives?:
-            if order == .patchFirst {
-                var out: [Value] = []
-                for v in patch + target where !out.contains(v) { out.append(v) }
-                return out
-            }
-            var out = target
-            for v in patch where !out.contains(v) { out.append(v) }
-            return out
-        case .mergeByKey(let key)?:
-            if patch.contains(where: { $0["$patch"]?.stringValue == "replace" }) {
-                return patch.filter { $0["$patch"] == nil }.map { merge(.null, $0, path: path) ?? $0 }
-            }
-            if order == .patchFirst {
-                var remaining = target
-                var front: [Value] = []
-                for item in patch {
-                    guard case .object = item, let k = item[key] else {
-                        if item["$patch"] == nil { front.append(item) }
-                        continue
-                    }
-                    let existing = remaining.firstIndex { $0[key] == k }
-                    let base = existing.map { remaining[$0] } ?? .null
-                    if let existing { remaining.remove(at: existing) }
-                    if item["$patch"]?.stringValue == "delete" {
-                        remaining.removeAll { $0[key] == k }
-                        continue
-                    }
-                    if let merged = merge(base, item, path: path) { front.append(merged) }
-                }
-                return front + remaining
-            }
-            var out = target
-            for item in patch {
-                guard case .object = item, let k = item[key] else {
-                    if item["$patch"] == nil { out.append(item) }
+            var orders: [(String, [Value])] = []
+            for e in p.entries {
+                if e.key == "$patch" || e.key == "$retainKeys" { continue }
+                if e.key.hasPrefix("$setElementOrder/") {
+                    orders.append((String(e.key.dropFirst("$setElementOrder/".count)), e.value.arrayValue ?? []))
                     continue
                 }
-                let i = out.firstIndex { $0[key] == k }
-                if item["$patch"]?.stringValue == "delete" {
-                    out.removeAll { $0[key] == k }
-                } else if let i {
-                    if let merged = merge(out[i], item, path: path) { out[i] = merged }
-                } else if let merged = merge(.null, item, path: path) {
-                    out.append(merged)
+                if e.key.hasPrefix("$deleteFromPrimitiveList/") {
+                    let field = String(e.key.dropFirst("$deleteFromPrimitiveList/".count))
+                    if case .array(let items)? = result[field], let remove = e.value.arrayValue {
+                        result[field] = .array(items.filter { !remove.contains($0) })
+                    }
+                    continue
+                }
+                let childPath = path + [e.key]
+                switch e.value {
+                case .null:
+                    result[e.key] = nil
+                case .object:
+                    result[e.key] = merge(result[e.key] ?? .null, e.value, path: childPath)
+                case .array(let items):
+                    let current = result[e.key]?.arrayValue ?? []
+                    result[e.key] = .array(mergeList(current, items, path: childPath))
+                default:
+                    result[e.key] = e.value
                 }
             }
-            return out
+            for (field, order) in orders {
+                guard case .array(let items)? = result[field] else { continue }
+                result[field] = .array(StrategicMerge.reorder(items, by: order, strategy: lists(path + [field])))
+            }
+            return .object(result)
         }
-    }
+
+        func mergeList(_ target: [Value], _ patch: [Value], path: [String]) -> [Value] {
+            switch lists(path) {
+            case nil:
+                return patch.map { item in
+                    if case .object(let o) = item { return .object(StrategicMerge.stripDirectives(o)) }
+                    return item
+                }
+            case .mergePrimitives?:
+                if order == .patchFirst {
+                    var out: [Value] = []
+                    for v in patch + target where !out.contains(v) { out.append(v) }
+                    return out
+                }
+                var out = target
+                for v in patch where !out.contains(v) { out.append(v) }
+                return out
+            case .mergeByKey(let key)?:
+                if patch.contains(where: { $0["$patch"]?.stringValue == "replace" }) {
+                    return patch.filter { $0["$patch"] == nil }.map { merge(.null, $0, path: path) ?? $0 }
+                }
+                if order == .patchFirst {
+                    var remaining = target
+                    var front: [Value] = []
+                    for item in patch {
+                        guard case .object = item, let k = item[key] else {
+                            if item["$patch"] == nil { front.append(item) }
+                            continue
+                        }
+                        let existing = remaining.firstIndex { $0[key] == k }
+                        let base = existing.map { remaining[$0] } ?? .null
+                        if let existing { remaining.remove(at: existing) }
+                        if item["$patch"]?.stringValue == "delete" {
+                            remaining.removeAll { $0[key] == k }
+                            continue
+                        }
+                        if let merged = merge(base, item, path: path) { front.append(merged) }
+                    }
+                    return front + remaining
+                }
+                var out = target
+                for item in patch {
+                    guard case .object = item, let k = item[key] else {
+                        if item["$patch"] == nil { out.append(item) }
+                        continue
+                    }
+                    let i = out.firstIndex { $0[key] == k }
+                    if item["$patch"]?.stringValue == "delete" {
+                        out.removeAll { $0[key] == k }
+                    } else if let i {
+                        if let merged = merge(out[i], item, path: path) { out[i] = merged }
+                    } else if let merged = merge(.null, item, path: path) {
+                        out.append(merged)
+                    }
+                }
+                return out
+            }
+        }
 
     }
 

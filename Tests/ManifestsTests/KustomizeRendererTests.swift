@@ -39,7 +39,11 @@ import Testing
 
 /// Every refused input gets an error naming the field or file.
 @Suite struct KustomizeErrorTests {
-    func render(_ files: [String: String], options: KustomizeOptions = KustomizeOptions(), directory: String = "") async throws
+    func render(
+        _ files: [String: String],
+        options: KustomizeOptions = KustomizeOptions(),
+        directory: String = ""
+    ) async throws
         -> [KubeObject]
     {
         let dir = try TemporaryDirectory()
@@ -48,7 +52,11 @@ import Testing
         return try await KustomizeRenderer(options: options).render(RenderInput(directory: target, root: dir.path))
     }
 
-    func message(_ files: [String: String], options: KustomizeOptions = KustomizeOptions(), directory: String = "") async
+    func message(
+        _ files: [String: String],
+        options: KustomizeOptions = KustomizeOptions(),
+        directory: String = ""
+    ) async
         -> String
     {
         do {
@@ -62,7 +70,9 @@ import Testing
     static let configMap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: b\n"
 
     @Test func unsupportedFieldIsNamedWithItsFile() async {
-        let m = await message(["kustomization.yaml": "resources: [cm.yaml]\nreplacements: []\n", "cm.yaml": Self.configMap])
+        let m = await message([
+            "kustomization.yaml": "resources: [cm.yaml]\nreplacements: []\n", "cm.yaml": Self.configMap,
+        ])
         #expect(m.contains("kustomization.yaml"))
         #expect(m.contains("'replacements' is not supported"))
     }
@@ -94,9 +104,12 @@ import Testing
             remoteFetcher: KustomizeRemoteFetcherClosure { url in
                 guard url == "github.com/org/repo/deploy" else { throw ManifestError(.fileSystem, "unknown \(url)") }
                 return path
-            })
+            }
+        )
         let objects = try await render(
-            ["kustomization.yaml": "namePrefix: x-\nresources:\n- github.com/org/repo/deploy\n"], options: options)
+            ["kustomization.yaml": "namePrefix: x-\nresources:\n- github.com/org/repo/deploy\n"],
+            options: options
+        )
         #expect(objects.map(\.name) == ["x-c"])
         let m = await message(["kustomization.yaml": "resources:\n- github.com/other/repo\n"], options: options)
         #expect(m.contains("fetching remote resource 'github.com/other/repo' failed"))
@@ -117,7 +130,10 @@ import Testing
     }
 
     @Test func filesOutsideTheCheckoutAreRefused() async {
-        let m = await message(["kustomization.yaml": "resources: [/etc/hostname]\n"], options: KustomizeOptions(loadRestriction: .none))
+        let m = await message(
+            ["kustomization.yaml": "resources: [/etc/hostname]\n"],
+            options: KustomizeOptions(loadRestriction: .none)
+        )
         #expect(m.contains("outside the checkout"))
     }
 
@@ -131,7 +147,9 @@ import Testing
     }
 
     @Test func duplicateObjectsAreRefused() async {
-        let m = await message(["kustomization.yaml": "resources: [a.yaml, b.yaml]\n", "a.yaml": Self.configMap, "b.yaml": Self.configMap])
+        let m = await message([
+            "kustomization.yaml": "resources: [a.yaml, b.yaml]\n", "a.yaml": Self.configMap, "b.yaml": Self.configMap,
+        ])
         #expect(m.contains("already registered id"))
         #expect(m.contains("b.yaml"))
     }
@@ -154,7 +172,8 @@ import Testing
 
     @Test func patchMistakes() async {
         var m = await message([
-            "kustomization.yaml": "resources: [cm.yaml]\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: other\n",
+            "kustomization.yaml":
+                "resources: [cm.yaml]\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: other\n",
             "cm.yaml": Self.configMap,
         ])
         #expect(m.contains("no resource matches strategic merge patch"))
@@ -165,7 +184,8 @@ import Testing
         ])
         #expect(m.contains("/data/missing"))
         m = await message([
-            "kustomization.yaml": "resources: [cm.yaml]\npatches:\n- patch: |-\n    - op: remove\n      path: /data/a\n",
+            "kustomization.yaml":
+                "resources: [cm.yaml]\npatches:\n- patch: |-\n    - op: remove\n      path: /data/a\n",
             "cm.yaml": Self.configMap,
         ])
         #expect(m.contains("needs a 'target'"))
@@ -177,7 +197,10 @@ import Testing
     }
 
     @Test func replicasForAnUnknownName() async {
-        let m = await message(["kustomization.yaml": "resources: [cm.yaml]\nreplicas:\n- name: web\n  count: 2\n", "cm.yaml": Self.configMap])
+        let m = await message([
+            "kustomization.yaml": "resources: [cm.yaml]\nreplicas:\n- name: web\n  count: 2\n",
+            "cm.yaml": Self.configMap,
+        ])
         #expect(m.contains("replicas: no Deployment"))
     }
 
@@ -191,7 +214,10 @@ import Testing
         #expect(m.contains("'commonLabels': expected a map of strings"))
         m = await message(["kustomization.yaml": "kind: Kustomize\n"])
         #expect(m.contains("must be Kustomization or Component"))
-        m = await message(["kustomization.yaml": "resources: [cm.yaml]\n", "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n"])
+        m = await message([
+            "kustomization.yaml": "resources: [cm.yaml]\n",
+            "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n",
+        ])
         #expect(m.contains("cm.yaml:1:1"))
         #expect(m.contains("no metadata.name"))
     }

@@ -19,7 +19,12 @@ import Testing
     ]
 
     func merge(_ patch: Value, order: StrategicMerge.ListOrder = .targetFirst) -> Value? {
-        StrategicMerge.apply(patch, to: Self.deployment, order: order, lists: StrategicMerge.builtinLists(group: "apps", kind: "Deployment"))
+        StrategicMerge.apply(
+            patch,
+            to: Self.deployment,
+            order: order,
+            lists: StrategicMerge.builtinLists(group: "apps", kind: "Deployment")
+        )
     }
 
     func containers(_ v: Value?) -> [Value] { v?["spec"]?["template"]?["spec"]?["containers"]?.arrayValue ?? [] }
@@ -29,7 +34,9 @@ import Testing
             "spec": [
                 "template": [
                     "spec": [
-                        "containers": [["name": "new", "image": "alpine"], ["name": "web", "image": "nginx:2", "args": ["y"]]],
+                        "containers": [
+                            ["name": "new", "image": "alpine"], ["name": "web", "image": "nginx:2", "args": ["y"]],
+                        ],
                         "tolerations": [["key": "new"]],
                     ]
                 ]
@@ -47,7 +54,9 @@ import Testing
 
     @Test func directives() throws {
         // $patch: delete of an element, of a map, of the whole object; null deletes a field.
-        let deleteSidecar: Value = ["spec": ["template": ["spec": ["containers": [["name": "sidecar", "$patch": "delete"]]]]]]
+        let deleteSidecar: Value = [
+            "spec": ["template": ["spec": ["containers": [["name": "sidecar", "$patch": "delete"]]]]]
+        ]
         #expect(containers(merge(deleteSidecar)).map { $0["name"] } == ["web"])
         #expect(merge(["$patch": "delete"]) == nil)
         #expect(merge(["spec": ["template": ["$patch": "delete"]]])?["spec"] == [:])
@@ -55,13 +64,17 @@ import Testing
         // $patch: replace of a map and of a list.
         let replaced = merge(["spec": ["template": ["spec": ["$patch": "replace", "containers": [["name": "only"]]]]]])
         #expect(replaced?["spec"]?["template"]?["spec"] == ["containers": [["name": "only"]]])
-        let replacedList = merge(["spec": ["template": ["spec": ["containers": [["$patch": "replace"], ["name": "only"]]]]]])
+        let replacedList = merge([
+            "spec": ["template": ["spec": ["containers": [["$patch": "replace"], ["name": "only"]]]]]
+        ])
         #expect(containers(replacedList) == [["name": "only"]])
         // Primitive lists with the merge strategy; $deleteFromPrimitiveList.
         #expect(merge(["metadata": ["finalizers": ["b", "a"]]])?["metadata"]?["finalizers"] == ["a", "b"])
         #expect(merge(["metadata": ["$deleteFromPrimitiveList/finalizers": ["a"]]])?["metadata"]?["finalizers"] == [])
         // $setElementOrder and $retainKeys.
-        let ordered = merge(["spec": ["template": ["spec": ["$setElementOrder/containers": [["name": "sidecar"], ["name": "web"]]]]]])
+        let ordered = merge([
+            "spec": ["template": ["spec": ["$setElementOrder/containers": [["name": "sidecar"], ["name": "web"]]]]]
+        ])
         #expect(containers(ordered).map { $0["name"] } == ["sidecar", "web"])
         let retained = merge(["spec": ["template": ["spec": ["$retainKeys": ["containers"]]]]])
         #expect(retained?["spec"]?["template"]?["spec"]?["tolerations"] == nil)
@@ -71,13 +84,18 @@ import Testing
     @Test func customResourcesReplaceEveryList() {
         let widget: Value = ["apiVersion": "example.com/v1", "kind": "Widget", "spec": ["containers": [["name": "a"]]]]
         let merged = StrategicMerge.apply(
-            ["spec": ["containers": [["name": "b"]]]], to: widget, lists: StrategicMerge.builtinLists(group: "example.com", kind: "Widget"))
+            ["spec": ["containers": [["name": "b"]]]],
+            to: widget,
+            lists: StrategicMerge.builtinLists(group: "example.com", kind: "Widget")
+        )
         #expect(merged?["spec"]?["containers"] == [["name": "b"]])
     }
 
     @Test func jsonPatchKeepsKeyOrderAndNamesFailures() throws {
         let doc: Value = ["a": 1, "b": ["c": [1, 2]]]
-        let patched = try doc.applyingJSONPatch([["op": "replace", "path": "/a", "value": 2], ["op": "add", "path": "/b/c/-", "value": 3]])
+        let patched = try doc.applyingJSONPatch([
+            ["op": "replace", "path": "/a", "value": 2], ["op": "add", "path": "/b/c/-", "value": 3],
+        ])
         #expect(patched.objectValue?.keys == ["a", "b"])
         #expect(patched["b"]?["c"] == [1, 2, 3])
         #expect(throws: ManifestError.self) { try doc.applyingJSONPatch([["op": "remove", "path": "/nope"]]) }

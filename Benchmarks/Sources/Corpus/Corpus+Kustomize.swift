@@ -27,82 +27,89 @@ extension Corpus {
             files.append(("base/objects-\(f).yaml", YAML.string(documents: slice)))
             names.append("objects-\(f).yaml")
         }
-        let firstDeployment = objects.first { $0["kind"]?.stringValue == "Deployment" }?["metadata"]?["name"]?.stringValue ?? ""
-        files.append((
-            "base/kustomization.yaml",
-            """
-            resources:
-            \(names.map { "- " + $0 }.joined(separator: "\n"))
-            commonLabels:
-              app.kubernetes.io/managed-by: kustomize
-            configMapGenerator:
-            - name: shared-settings
-              literals:
-              - LOG_LEVEL=info
-              - REGION=none
+        let firstDeployment =
+            objects.first { $0["kind"]?.stringValue == "Deployment" }?["metadata"]?["name"]?.stringValue ?? ""
+        files.append(
+            (
+                "base/kustomization.yaml",
+                """
+                resources:
+                \(names.map { "- " + $0 }.joined(separator: "\n"))
+                commonLabels:
+                  app.kubernetes.io/managed-by: kustomize
+                configMapGenerator:
+                - name: shared-settings
+                  literals:
+                  - LOG_LEVEL=info
+                  - REGION=none
 
-            """
-        ))
-        files.append((
-            "overlays/prod/kustomization.yaml",
-            """
-            resources:
-            - ../../base
-            namespace: prod
-            namePrefix: prod-
-            commonAnnotations:
-              owner: platform
-            images:
-            - name: nginx
-              newName: registry.example.com/nginx
-              newTag: "1.27"
-            replicas:
-            - name: \(firstDeployment)
-              count: 5
-            patches:
-            - target:
-                kind: Deployment
-              patch: |-
-                apiVersion: apps/v1
-                kind: Deployment
-                metadata:
-                  name: any
-                spec:
-                  revisionHistoryLimit: 3
-                  template:
+                """
+            )
+        )
+        files.append(
+            (
+                "overlays/prod/kustomization.yaml",
+                """
+                resources:
+                - ../../base
+                namespace: prod
+                namePrefix: prod-
+                commonAnnotations:
+                  owner: platform
+                images:
+                - name: nginx
+                  newName: registry.example.com/nginx
+                  newTag: "1.27"
+                replicas:
+                - name: \(firstDeployment)
+                  count: 5
+                patches:
+                - target:
+                    kind: Deployment
+                  patch: |-
+                    apiVersion: apps/v1
+                    kind: Deployment
                     metadata:
-                      annotations:
-                        rollout: "2"
-            - target:
-                kind: Service
-              patch: |-
-                - op: add
-                  path: /spec/sessionAffinity
-                  value: None
-                - op: replace
-                  path: /spec/ports/0/targetPort
-                  value: 8080
+                      name: any
+                    spec:
+                      revisionHistoryLimit: 3
+                      template:
+                        metadata:
+                          annotations:
+                            rollout: "2"
+                - target:
+                    kind: Service
+                  patch: |-
+                    - op: add
+                      path: /spec/sessionAffinity
+                      value: None
+                    - op: replace
+                      path: /spec/ports/0/targetPort
+                      value: 8080
 
-            """
-        ))
-        files.append((
-            "overlays/prod-eu/kustomization.yaml",
-            """
-            resources:
-            - ../prod
-            nameSuffix: -eu
-            labels:
-            - pairs:
-                region: eu
-              includeSelectors: true
-            configMapGenerator:
-            - name: shared-settings
-              behavior: merge
-              literals:
-              - REGION=eu-west-1
+                """
+            )
+        )
+        files.append(
+            (
+                "overlays/prod-eu/kustomization.yaml",
+                """
+                resources:
+                - ../prod
+                nameSuffix: -eu
+                labels:
+                - pairs:
+                    region: eu
+                  includeSelectors: true
+                configMapGenerator:
+                - name: shared-settings
+                  behavior: merge
+                  literals:
+                  - REGION=eu-west-1
 
-            """
-        ))
+                """
+            )
+        )
         return files
     }
 }

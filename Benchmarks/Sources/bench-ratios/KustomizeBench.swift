@@ -6,18 +6,24 @@ import Manifests
 /// ``KustomizeRenderer`` against the real `kubectl kustomize` on the same files, in the same run.
 enum KustomizeBenchmark {
     static func run(rounds: Int) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-kustomize-\(UUID().uuidString)").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bench-kustomize-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for file in Corpus.kustomizeStack() {
             let path = directory + "/" + file.path
             try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
             try Data(file.text.utf8).write(to: URL(fileURLWithPath: path))
         }
         let overlay = directory + "/overlays/prod-eu"
         let renderer = KustomizeRenderer()
         let clock = ContinuousClock()
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        func seconds(_ d: Duration) -> Double {
+            Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
         var oursBest = Double.infinity
         var kubectlBest = Double.infinity
         var ours: [KubeObject] = []
@@ -36,10 +42,20 @@ enum KustomizeBenchmark {
         let count = ours.count
         guard ours.map(\.value) == theirs else {
             let differing = zip(ours, theirs).filter { $0.value != $1 }.count
-            print("kustomize: WRONG RESULT: ours \(count) objects, kubectl kustomize \(theirs.count), \(differing) differ")
+            print(
+                "kustomize: WRONG RESULT: ours \(count) objects, kubectl kustomize \(theirs.count), \(differing) differ"
+            )
             exit(1)
         }
-        print(Measure.line("kustomize", ours: 1 / oursBest, anchorName: "kubectl-kustomize", anchor: 1 / kubectlBest, unit: "renders/s")
-              + " \(count) objects, ours \(Measure.figure(oursBest * 1000)) ms, kubectl \(Measure.figure(kubectlBest * 1000)) ms; target ratio at least 10")
+        print(
+            Measure.line(
+                "kustomize",
+                ours: 1 / oursBest,
+                anchorName: "kubectl-kustomize",
+                anchor: 1 / kubectlBest,
+                unit: "renders/s"
+            )
+                + " \(count) objects, ours \(Measure.figure(oursBest * 1000)) ms, kubectl \(Measure.figure(kubectlBest * 1000)) ms; target ratio at least 10"
+        )
     }
 }

@@ -54,7 +54,10 @@ struct FieldSpec {
     }
 
     private static func visit(
-        _ value: inout Value, _ path: ArraySlice<String>, create: Bool, _ body: (inout Value) throws -> Void
+        _ value: inout Value,
+        _ path: ArraySlice<String>,
+        create: Bool,
+        _ body: (inout Value) throws -> Void
     ) throws {
         guard let key = path.first else {
             try body(&value)
@@ -146,7 +149,12 @@ enum KustomizeTables {
             FieldSpec("spec/template/metadata/\(field)", group: statefulSetGroup, kind: "StatefulSet", create: true),
             FieldSpec("spec/template/metadata/\(field)", group: "batch", kind: "Job", create: true),
             FieldSpec("spec/jobTemplate/metadata/\(field)", group: "batch", kind: "CronJob", create: true),
-            FieldSpec("spec/jobTemplate/spec/template/metadata/\(field)", group: "batch", kind: "CronJob", create: true),
+            FieldSpec(
+                "spec/jobTemplate/spec/template/metadata/\(field)",
+                group: "batch",
+                kind: "CronJob",
+                create: true
+            ),
         ]
     }
 
@@ -169,16 +177,40 @@ enum KustomizeTables {
             "podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution",
         ]
         for a in affinity {
-            specs.append(FieldSpec("spec/template/spec/affinity/\(a)/labelSelector/matchLabels", group: "apps", kind: "Deployment"))
+            specs.append(
+                FieldSpec(
+                    "spec/template/spec/affinity/\(a)/labelSelector/matchLabels",
+                    group: "apps",
+                    kind: "Deployment"
+                )
+            )
         }
-        specs.append(FieldSpec("spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", group: "apps", kind: "Deployment"))
+        specs.append(
+            FieldSpec(
+                "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
+                group: "apps",
+                kind: "Deployment"
+            )
+        )
         specs.append(FieldSpec("spec/selector/matchLabels", kind: "ReplicaSet", create: true))
         specs.append(FieldSpec("spec/selector/matchLabels", kind: "DaemonSet", create: true))
         specs.append(FieldSpec("spec/selector/matchLabels", group: "apps", kind: "StatefulSet", create: true))
         for a in affinity {
-            specs.append(FieldSpec("spec/template/spec/affinity/\(a)/labelSelector/matchLabels", group: "apps", kind: "StatefulSet"))
+            specs.append(
+                FieldSpec(
+                    "spec/template/spec/affinity/\(a)/labelSelector/matchLabels",
+                    group: "apps",
+                    kind: "StatefulSet"
+                )
+            )
         }
-        specs.append(FieldSpec("spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", group: "apps", kind: "StatefulSet"))
+        specs.append(
+            FieldSpec(
+                "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
+                group: "apps",
+                kind: "StatefulSet"
+            )
+        )
         specs += [
             FieldSpec("spec/selector/matchLabels", group: "batch", kind: "Job"),
             FieldSpec("spec/jobTemplate/spec/selector/matchLabels", group: "batch", kind: "CronJob"),
@@ -241,17 +273,26 @@ enum KustomizeTables {
         let scaled = ["Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"].map {
             NameReference(kind: $0, referrers: [FieldSpec("spec/scaleTargetRef/name", kind: "HorizontalPodAutoscaler")])
         }
-        let withController = ["Pod", "StatefulSet", "Deployment", "ReplicationController", "CronJob", "Job", "DaemonSet"]
+        let withController = [
+            "Pod", "StatefulSet", "Deployment", "ReplicationController", "CronJob", "Job", "DaemonSet",
+        ]
         return scaled + [
             NameReference(
-                version: "v1", kind: "ConfigMap",
+                version: "v1",
+                kind: "ConfigMap",
                 referrers: inPodSpecs(configMapPaths, kinds: podKinds) + [
                     FieldSpec("spec/configSource/configMap", kind: "Node"),
-                    FieldSpec("rules/resourceNames", kind: "Role"), FieldSpec("rules/resourceNames", kind: "ClusterRole"),
-                    FieldSpec("metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap", kind: "Ingress"),
-                ]),
+                    FieldSpec("rules/resourceNames", kind: "Role"),
+                    FieldSpec("rules/resourceNames", kind: "ClusterRole"),
+                    FieldSpec(
+                        "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
+                        kind: "Ingress"
+                    ),
+                ]
+            ),
             NameReference(
-                version: "v1", kind: "Secret",
+                version: "v1",
+                kind: "Secret",
                 referrers: inPodSpecs(secretPaths, kinds: podKinds) + [
                     FieldSpec("spec/tls/secretName", kind: "Ingress"),
                     FieldSpec("metadata/annotations/ingress.kubernetes.io\\/auth-secret", kind: "Ingress"),
@@ -262,12 +303,20 @@ enum KustomizeTables {
                     FieldSpec("parameters/adminSecretName", kind: "StorageClass"),
                     FieldSpec("parameters/userSecretName", kind: "StorageClass"),
                     FieldSpec("parameters/secretRef", kind: "StorageClass"),
-                    FieldSpec("rules/resourceNames", kind: "Role"), FieldSpec("rules/resourceNames", kind: "ClusterRole"),
-                    FieldSpec("spec/template/spec/containers/env/valueFrom/secretKeyRef/name", group: "serving.knative.dev", version: "v1", kind: "Service"),
+                    FieldSpec("rules/resourceNames", kind: "Role"),
+                    FieldSpec("rules/resourceNames", kind: "ClusterRole"),
+                    FieldSpec(
+                        "spec/template/spec/containers/env/valueFrom/secretKeyRef/name",
+                        group: "serving.knative.dev",
+                        version: "v1",
+                        kind: "Service"
+                    ),
                     FieldSpec("spec/azureFile/secretName", kind: "PersistentVolume"),
-                ]),
+                ]
+            ),
             NameReference(
-                version: "v1", kind: "Service",
+                version: "v1",
+                kind: "Service",
                 referrers: [
                     FieldSpec("spec/serviceName", group: "apps", kind: "StatefulSet"),
                     FieldSpec("spec/rules/http/paths/backend/serviceName", kind: "Ingress"),
@@ -275,49 +324,85 @@ enum KustomizeTables {
                     FieldSpec("spec/rules/http/paths/backend/service/name", kind: "Ingress"),
                     FieldSpec("spec/defaultBackend/service/name", kind: "Ingress"),
                     FieldSpec("spec/service/name", group: "apiregistration.k8s.io", kind: "APIService"),
-                    FieldSpec("webhooks/clientConfig/service", group: "admissionregistration.k8s.io", kind: "ValidatingWebhookConfiguration"),
-                    FieldSpec("webhooks/clientConfig/service", group: "admissionregistration.k8s.io", kind: "MutatingWebhookConfiguration"),
-                ]),
+                    FieldSpec(
+                        "webhooks/clientConfig/service",
+                        group: "admissionregistration.k8s.io",
+                        kind: "ValidatingWebhookConfiguration"
+                    ),
+                    FieldSpec(
+                        "webhooks/clientConfig/service",
+                        group: "admissionregistration.k8s.io",
+                        kind: "MutatingWebhookConfiguration"
+                    ),
+                ]
+            ),
             NameReference(
-                group: "rbac.authorization.k8s.io", kind: "Role",
-                referrers: [FieldSpec("roleRef/name", group: "rbac.authorization.k8s.io", kind: "RoleBinding")]),
+                group: "rbac.authorization.k8s.io",
+                kind: "Role",
+                referrers: [FieldSpec("roleRef/name", group: "rbac.authorization.k8s.io", kind: "RoleBinding")]
+            ),
             NameReference(
-                group: "rbac.authorization.k8s.io", kind: "ClusterRole",
+                group: "rbac.authorization.k8s.io",
+                kind: "ClusterRole",
                 referrers: [
                     FieldSpec("roleRef/name", group: "rbac.authorization.k8s.io", kind: "RoleBinding"),
                     FieldSpec("roleRef/name", group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding"),
-                ]),
+                ]
+            ),
             NameReference(
-                version: "v1", kind: "ServiceAccount",
+                version: "v1",
+                kind: "ServiceAccount",
                 referrers: [
                     FieldSpec("subjects", group: "rbac.authorization.k8s.io", kind: "RoleBinding"),
                     FieldSpec("subjects", group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding"),
-                ] + inPodSpecs(["serviceAccountName"], kinds: withController)),
+                ] + inPodSpecs(["serviceAccountName"], kinds: withController)
+            ),
             NameReference(
-                version: "v1", kind: "PersistentVolumeClaim",
-                referrers: inPodSpecs(["volumes/persistentVolumeClaim/claimName"], kinds: withController)),
+                version: "v1",
+                kind: "PersistentVolumeClaim",
+                referrers: inPodSpecs(["volumes/persistentVolumeClaim/claimName"], kinds: withController)
+            ),
             NameReference(
-                version: "v1", kind: "PersistentVolume",
+                version: "v1",
+                kind: "PersistentVolume",
                 referrers: [
                     FieldSpec("spec/volumeName", kind: "PersistentVolumeClaim"),
                     FieldSpec("rules/resourceNames", kind: "ClusterRole"),
-                ]),
+                ]
+            ),
             NameReference(
-                group: "storage.k8s.io", version: "v1", kind: "StorageClass",
+                group: "storage.k8s.io",
+                version: "v1",
+                kind: "StorageClass",
                 referrers: [
                     FieldSpec("spec/storageClassName", kind: "PersistentVolume"),
                     FieldSpec("spec/storageClassName", kind: "PersistentVolumeClaim"),
                     FieldSpec("spec/volumeClaimTemplates/spec/storageClassName", kind: "StatefulSet"),
-                ]),
+                ]
+            ),
             NameReference(
-                group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass",
-                referrers: inPodSpecs(["priorityClassName"], kinds: withController)),
+                group: "scheduling.k8s.io",
+                version: "v1",
+                kind: "PriorityClass",
+                referrers: inPodSpecs(["priorityClassName"], kinds: withController)
+            ),
             NameReference(
-                group: "networking.k8s.io/v1", version: "v1", kind: "IngressClass",
-                referrers: [FieldSpec("spec/ingressClassName", kind: "Ingress")]),
+                group: "networking.k8s.io/v1",
+                version: "v1",
+                kind: "IngressClass",
+                referrers: [FieldSpec("spec/ingressClassName", kind: "Ingress")]
+            ),
             NameReference(
-                group: "admissionregistration.k8s.io", kind: "ValidatingAdmissionPolicy",
-                referrers: [FieldSpec("spec/policyName", group: "admissionregistration.k8s.io", kind: "ValidatingAdmissionPolicyBinding")]),
+                group: "admissionregistration.k8s.io",
+                kind: "ValidatingAdmissionPolicy",
+                referrers: [
+                    FieldSpec(
+                        "spec/policyName",
+                        group: "admissionregistration.k8s.io",
+                        kind: "ValidatingAdmissionPolicyBinding"
+                    )
+                ]
+            ),
         ]
     }()
 }

@@ -109,9 +109,13 @@ struct Kustomization {
         }
         func strings(_ field: String, _ v: Value) throws -> [String] {
             if v.isNull { return [] }
-            guard case .array(let items) = v else { throw fail(field, "expected a list of strings, not a \(v.kindName)") }
+            guard case .array(let items) = v else {
+                throw fail(field, "expected a list of strings, not a \(v.kindName)")
+            }
             return try items.map {
-                guard let s = $0.stringValue else { throw fail(field, "expected a list of strings, found a \($0.kindName)") }
+                guard let s = $0.stringValue else {
+                    throw fail(field, "expected a list of strings, found a \($0.kindName)")
+                }
                 return s
             }
         }
@@ -135,7 +139,9 @@ struct Kustomization {
             if v.isNull { return [] }
             guard case .array(let items) = v else { throw fail(field, "expected a list, not a \(v.kindName)") }
             return try items.map {
-                guard case .object(let item) = $0 else { throw fail(field, "each entry must be a mapping, not a \($0.kindName)") }
+                guard case .object(let item) = $0 else {
+                    throw fail(field, "each entry must be a mapping, not a \($0.kindName)")
+                }
                 return item
             }
         }
@@ -156,13 +162,20 @@ struct Kustomization {
         func target(_ field: String, _ v: Value?) throws -> PatchTarget? {
             guard let v, !v.isNull else { return nil }
             guard case .object(let t) = v else { throw fail(field, "'target' must be a mapping") }
-            try checkKeys(field + "/target", t, ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"])
+            try checkKeys(
+                field + "/target",
+                t,
+                ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"]
+            )
             return PatchTarget(
-                group: try string(field, t["group"] ?? .null), version: try string(field, t["version"] ?? .null),
-                kind: try string(field, t["kind"] ?? .null), name: try string(field, t["name"] ?? .null),
+                group: try string(field, t["group"] ?? .null),
+                version: try string(field, t["version"] ?? .null),
+                kind: try string(field, t["kind"] ?? .null),
+                name: try string(field, t["name"] ?? .null),
                 namespace: try string(field, t["namespace"] ?? .null),
                 labelSelector: try string(field, t["labelSelector"] ?? .null),
-                annotationSelector: try string(field, t["annotationSelector"] ?? .null))
+                annotationSelector: try string(field, t["annotationSelector"] ?? .null)
+            )
         }
         func readGeneratorOptions(_ field: String, _ v: Value) throws -> GeneratorOptions {
             guard case .object(let g) = v else { throw fail(field, "expected a mapping, not a \(v.kindName)") }
@@ -171,7 +184,8 @@ struct Kustomization {
                 labels: try map(field + "/labels", g["labels"] ?? .null),
                 annotations: try map(field + "/annotations", g["annotations"] ?? .null),
                 disableNameSuffixHash: try bool(field, g["disableNameSuffixHash"]),
-                immutable: try bool(field, g["immutable"]))
+                immutable: try bool(field, g["immutable"])
+            )
         }
         func generators(_ field: String, _ v: Value, secret: Bool) throws -> [GeneratorArgs] {
             var allowed: Set<String> = ["name", "namespace", "behavior", "literals", "files", "envs", "env", "options"]
@@ -194,7 +208,9 @@ struct Kustomization {
                 args.envs = try strings(field + "/envs", g["envs"] ?? .null)
                 if let env = try string(field + "/env", g["env"] ?? .null), !env.isEmpty { args.envs.append(env) }
                 args.type = try string(field, g["type"] ?? .null)
-                if let options = g["options"], !options.isNull { args.options = try readGeneratorOptions(field + "/options", options) }
+                if let options = g["options"], !options.isNull {
+                    args.options = try readGeneratorOptions(field + "/options", options)
+                }
                 return args
             }
         }
@@ -233,10 +249,12 @@ struct Kustomization {
                             throw fail("labels/fields", "every field needs a 'path'")
                         }
                         return FieldSpec(
-                            path, group: try string("labels/fields", f["group"] ?? .null),
+                            path,
+                            group: try string("labels/fields", f["group"] ?? .null),
                             version: try string("labels/fields", f["version"] ?? .null),
                             kind: try string("labels/fields", f["kind"] ?? .null),
-                            create: try bool("labels/fields", f["create"]) ?? false)
+                            create: try bool("labels/fields", f["create"]) ?? false
+                        )
                     }
                     return set
                 }
@@ -251,12 +269,19 @@ struct Kustomization {
                         case nil, .null?: return nil
                         case .string(let s)?: return s
                         case .int(let n)?: return String(n)
-                        case let other?: throw fail("images", "newTag of '\(name)' must be a string, not a \(other.kindName); quote it")
+                        case let other?:
+                            throw fail(
+                                "images",
+                                "newTag of '\(name)' must be a string, not a \(other.kindName); quote it"
+                            )
                         }
                     }
                     return ImageRule(
-                        name: name, newName: try string("images", i["newName"] ?? .null), newTag: try tagText(i["newTag"]),
-                        digest: try string("images", i["digest"] ?? .null))
+                        name: name,
+                        newName: try string("images", i["newName"] ?? .null),
+                        newTag: try tagText(i["newTag"]),
+                        digest: try string("images", i["digest"] ?? .null)
+                    )
                 }
             case "replicas":
                 replicas = try objects("replicas", v).map { r in
@@ -306,7 +331,8 @@ struct Kustomization {
                     if case .object(let l)? = s["legacySortOptions"] {
                         sortOrder = .legacy(
                             first: try strings("sortOptions/legacySortOptions/orderFirst", l["orderFirst"] ?? .null),
-                            last: try strings("sortOptions/legacySortOptions/orderLast", l["orderLast"] ?? .null))
+                            last: try strings("sortOptions/legacySortOptions/orderLast", l["orderLast"] ?? .null)
+                        )
                     } else {
                         sortOrder = .legacy(first: KustomizeTables.orderFirst, last: KustomizeTables.orderLast)
                     }

@@ -45,13 +45,21 @@ struct KustomizeBuild {
         }
         guard present.count == 1 else {
             throw ManifestError(
-                .invalidObject, "\(display): found several kustomization files (\(present.joined(separator: ", "))); keep one")
+                .invalidObject,
+                "\(display): found several kustomization files (\(present.joined(separator: ", "))); keep one"
+            )
         }
         let file = display + "/" + name
-        let bytes = try FileSystem.readFile(try confined(real + "/" + name, display: file), maxBytes: options.limits.maxBytes)
+        let bytes = try FileSystem.readFile(
+            try confined(real + "/" + name, display: file),
+            maxBytes: options.limits.maxBytes
+        )
         let documents = try YAML.documents(bytes, source: file, limits: options.limits)
         guard documents.count <= 1 else {
-            throw ManifestError(.invalidObject, "\(file): a kustomization file must hold one YAML document, not \(documents.count)")
+            throw ManifestError(
+                .invalidObject,
+                "\(file): a kustomization file must hold one YAML document, not \(documents.count)"
+            )
         }
         return try Kustomization(documents.first?.value ?? .null, file: file) { path in
             let (bytes, _) = try readFile(path, kustomizationDirectory: real, display: display)
@@ -65,7 +73,9 @@ struct KustomizeBuild {
         do { real = try FileSystem.realPath(path) } catch {
             throw ManifestError(.fileSystem, "\(display): no such file or directory")
         }
-        guard FileSystem.isInside(real, root: root) || remoteRoots.contains(where: { FileSystem.isInside(real, root: $0) })
+        guard
+            FileSystem.isInside(real, root: root)
+                || remoteRoots.contains(where: { FileSystem.isInside(real, root: $0) })
         else {
             throw ManifestError(.symlinkEscape, "\(display): leads outside the checkout '\(root)'; refused")
         }
@@ -83,7 +93,9 @@ struct KustomizeBuild {
                 "\(shown): file is not in or below the kustomization's directory '\(display)' (load restriction rootOnly); refused"
             )
         }
-        guard FileSystem.entryType(real) == .file else { throw ManifestError(.fileSystem, "\(shown): not a regular file") }
+        guard FileSystem.entryType(real) == .file else {
+            throw ManifestError(.fileSystem, "\(shown): not a regular file")
+        }
         return (try FileSystem.readFile(real, maxBytes: options.limits.maxBytes), shown)
     }
 
@@ -96,13 +108,19 @@ struct KustomizeBuild {
 
     /// Builds one kustomization (or component, on top of `base`) and returns its objects.
     private mutating func accumulate(
-        real: String, display: String, component: Bool, base: [KustomizeResource]
+        real: String,
+        display: String,
+        component: Bool,
+        base: [KustomizeResource]
     ) async throws -> ([KustomizeResource], Kustomization) {
         guard stack.count < options.maxDepth else {
             throw ManifestError(.limitExceeded, "\(display): kustomizations nest deeper than \(options.maxDepth)")
         }
         if let cycle = stack.firstIndex(of: real) {
-            throw ManifestError(.invalidObject, "\(display): kustomization cycle through \(stack[cycle...].joined(separator: " -> "))")
+            throw ManifestError(
+                .invalidObject,
+                "\(display): kustomization cycle through \(stack[cycle...].joined(separator: " -> "))"
+            )
         }
         stack.append(real)
         defer { stack.removeLast() }
@@ -111,7 +129,10 @@ struct KustomizeBuild {
             throw ManifestError(.invalidObject, "\(k.file): listed in 'components' but its kind is not Component")
         }
         if !component && k.isComponent {
-            throw ManifestError(.invalidObject, "\(k.file): a Component can only be listed in 'components', not built or listed in 'resources'")
+            throw ManifestError(
+                .invalidObject,
+                "\(k.file): a Component can only be listed in 'components', not built or listed in 'resources'"
+            )
         }
         var list = component ? base : []
         for entry in k.resources {
@@ -120,7 +141,11 @@ struct KustomizeBuild {
         try KustomizeGenerators.run(k, build: self, directory: real, display: display, into: &list)
         for entry in k.components {
             if Self.isRemote(entry) {
-                throw ManifestError(.unsupported, "\(k.file): remote component '\(entry)' is not supported", field: "/components")
+                throw ManifestError(
+                    .unsupported,
+                    "\(k.file): remote component '\(entry)' is not supported",
+                    field: "/components"
+                )
             }
             let path = entry.hasPrefix("/") ? entry : real + "/" + entry
             let shown = display + "/" + entry
@@ -136,7 +161,11 @@ struct KustomizeBuild {
 
     /// Adds the objects of one `resources` entry: a file, a kustomization directory or a remote URL.
     private mutating func addResource(
-        _ entry: String, from k: Kustomization, real: String, display: String, into list: inout [KustomizeResource]
+        _ entry: String,
+        from k: Kustomization,
+        real: String,
+        display: String,
+        into list: inout [KustomizeResource]
     ) async throws {
         var path = entry.hasPrefix("/") ? entry : real + "/" + entry
         var shown = display + "/" + entry
@@ -149,10 +178,17 @@ struct KustomizeBuild {
                 )
             }
             do { path = try await fetcher.fetch(entry) } catch {
-                throw ManifestError(.fileSystem, "\(k.file): fetching remote resource '\(entry)' failed: \(error)", field: "/resources")
+                throw ManifestError(
+                    .fileSystem,
+                    "\(k.file): fetching remote resource '\(entry)' failed: \(error)",
+                    field: "/resources"
+                )
             }
             let fetched = try FileSystem.realPath(path)
-            remoteRoots.append(FileSystem.entryType(fetched) == .directory ? fetched : String(fetched[..<(fetched.lastIndex(of: "/") ?? fetched.endIndex)]))
+            remoteRoots.append(
+                FileSystem.entryType(fetched) == .directory
+                    ? fetched : String(fetched[..<(fetched.lastIndex(of: "/") ?? fetched.endIndex)])
+            )
             shown = entry
         }
         let target = try confined(path, display: shown)
@@ -164,12 +200,17 @@ struct KustomizeBuild {
             if options.loadRestriction == .rootOnly, !Self.isRemote(entry), !FileSystem.isInside(target, root: real) {
                 throw ManifestError(
                     .symlinkEscape,
-                    "\(shown): resource file is not in or below '\(display)' (load restriction rootOnly); refused")
+                    "\(shown): resource file is not in or below '\(display)' (load restriction rootOnly); refused"
+                )
             }
             let bytes = try FileSystem.readFile(target, maxBytes: options.limits.maxBytes)
             try Self.append(try Self.objects(in: bytes, source: shown, limits: options.limits), to: &list)
         default:
-            throw ManifestError(.fileSystem, "\(k.file): resource '\(entry)' is neither a file nor a directory", field: "/resources")
+            throw ManifestError(
+                .fileSystem,
+                "\(k.file): resource '\(entry)' is neither a file nor a directory",
+                field: "/resources"
+            )
         }
     }
 
@@ -188,14 +229,22 @@ struct KustomizeBuild {
                     throw ManifestError(.invalidObject, "an object needs a 'kind'", location: location)
                 }
                 if kind == "Kustomization" || kind == "Component" {
-                    throw ManifestError(.invalidObject, "a \(kind) cannot be listed as a resource file; list its directory", location: location)
+                    throw ManifestError(
+                        .invalidObject,
+                        "a \(kind) cannot be listed as a resource file; list its directory",
+                        location: location
+                    )
                 }
                 guard let name = o["metadata"]?["name"]?.stringValue, !name.isEmpty else {
                     throw ManifestError(.invalidObject, "\(kind) has no metadata.name", location: location)
                 }
                 out.append(KustomizeResource(value: value, source: location.description))
             default:
-                throw ManifestError(.invalidObject, "a manifest document must be a mapping, not a \(value.kindName)", location: location)
+                throw ManifestError(
+                    .invalidObject,
+                    "a manifest document must be a mapping, not a \(value.kindName)",
+                    location: location
+                )
             }
         }
         for document in try YAML.documents(bytes, source: source, limits: limits) {

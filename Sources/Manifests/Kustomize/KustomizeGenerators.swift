@@ -2,7 +2,11 @@
 enum KustomizeGenerators {
     /// Runs the generators of `k` and absorbs what they make into `list` (create, merge or replace).
     static func run(
-        _ k: Kustomization, build: KustomizeBuild, directory: String, display: String, into list: inout [KustomizeResource]
+        _ k: Kustomization,
+        build: KustomizeBuild,
+        directory: String,
+        display: String,
+        into list: inout [KustomizeResource]
     ) throws {
         for args in k.configMapGenerator {
             let made = try generate(args, secret: false, k: k, build: build, directory: directory, display: display)
@@ -15,7 +19,11 @@ enum KustomizeGenerators {
     }
 
     private static func generate(
-        _ args: Kustomization.GeneratorArgs, secret: Bool, k: Kustomization, build: KustomizeBuild, directory: String,
+        _ args: Kustomization.GeneratorArgs,
+        secret: Bool,
+        k: Kustomization,
+        build: KustomizeBuild,
+        directory: String,
         display: String
     ) throws -> KustomizeResource {
         let field = secret ? "secretGenerator" : "configMapGenerator"
@@ -81,11 +89,15 @@ enum KustomizeGenerators {
 
         var metadata: Value = ["name": .string(args.name)]
         if let ns = args.namespace, !ns.isEmpty { metadata["namespace"] = .string(ns) }
-        if !options.labels.isEmpty { metadata["labels"] = .object(ObjectValue(options.labels.map { ($0.0, Value.string($0.1)) })) }
+        if !options.labels.isEmpty {
+            metadata["labels"] = .object(ObjectValue(options.labels.map { ($0.0, Value.string($0.1)) }))
+        }
         if !options.annotations.isEmpty {
             metadata["annotations"] = .object(ObjectValue(options.annotations.map { ($0.0, Value.string($0.1)) }))
         }
-        var object: Value = ["apiVersion": "v1", "kind": .string(secret ? "Secret" : "ConfigMap"), "metadata": metadata]
+        var object: Value = [
+            "apiVersion": "v1", "kind": .string(secret ? "Secret" : "ConfigMap"), "metadata": metadata,
+        ]
         var data = ObjectValue()
         var binary = ObjectValue()
         for (key, bytes) in pairs {
@@ -113,7 +125,8 @@ enum KustomizeGenerators {
 
     private static func isKeyByte(_ b: UInt8) -> Bool {
         switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"),
             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
             return true
         default: return false
@@ -174,7 +187,8 @@ enum KustomizeGenerators {
         default:
             throw ManifestError(
                 .duplicateResource,
-                "\(file): \(id) already exists; a generator of the same name needs behavior 'merge' or 'replace'")
+                "\(file): \(id) already exists; a generator of the same name needs behavior 'merge' or 'replace'"
+            )
         }
     }
 

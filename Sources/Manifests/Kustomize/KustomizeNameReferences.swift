@@ -11,7 +11,13 @@ extension KustomizeTransforms {
                 for spec in reference.referrers where spec.selects(referrerGVK) {
                     var value = list[r].value
                     let referrer = list[r]
-                    let context = Context(referrer: referrer, referrerIndex: r, reference: reference, spec: spec, index: index)
+                    let context = Context(
+                        referrer: referrer,
+                        referrerIndex: r,
+                        reference: reference,
+                        spec: spec,
+                        index: index
+                    )
                     try spec.visit(&value) { node in try fix(&node, context, list: list) }
                     list[r].value = value
                 }
@@ -47,9 +53,13 @@ extension KustomizeTransforms {
             let referrerID = index.ids[referrerIndex]
             if KustomizeTables.isClusterScoped(referrerID.gvk) { return true }
             let id = index.ids[i]
-            if KustomizeTables.isClusterScoped(id.gvk) || id.effectiveNamespace == referrerID.effectiveNamespace { return true }
+            if KustomizeTables.isClusterScoped(id.gvk) || id.effectiveNamespace == referrerID.effectiveNamespace {
+                return true
+            }
             guard referrerID.gvk.kind == "RoleBinding" else { return false }
-            return (referrer.value["subjects"]?.arrayValue ?? []).contains { $0["namespace"]?.stringValue == id.namespace }
+            return (referrer.value["subjects"]?.arrayValue ?? []).contains {
+                $0["namespace"]?.stringValue == id.namespace
+            }
         }
     }
 
@@ -90,11 +100,17 @@ extension KustomizeTransforms {
 
     /// kustomize's `selectReferral`: the one object the name refers to, `nil` when none. For a
     /// mapping (`namespace` not `nil`), candidates are first narrowed by the mapping's namespace.
-    private static func select(_ old: String, namespace: String??, _ c: Context, list: [KustomizeResource]) throws -> Int? {
+    private static func select(
+        _ old: String,
+        namespace: String??,
+        _ c: Context,
+        list: [KustomizeResource]
+    ) throws -> Int? {
         var candidates = (c.index.byPreviousName[old] ?? []).filter(c.couldBeReferenced)
         if case .some(.some(let ns)) = namespace {
             let byOriginal = candidates.filter { list[$0].originalID.effectiveNamespace == ns }
-            candidates = byOriginal.isEmpty ? candidates.filter { c.index.ids[$0].effectiveNamespace == ns } : byOriginal
+            candidates =
+                byOriginal.isEmpty ? candidates.filter { c.index.ids[$0].effectiveNamespace == ns } : byOriginal
         }
         var roleRef: (group: String, kind: String)?
         if c.spec.path.suffix(2) == ["roleRef", "name"], let r = c.referrer.value["roleRef"],
@@ -106,7 +122,9 @@ extension KustomizeTransforms {
         var found = candidates.filter { i in
             let r = list[i]
             guard r.previousIDs.contains(where: { c.reference.selects($0.gvk) }) else { return false }
-            if let roleRef, !r.previousIDs.contains(where: { $0.gvk.group == roleRef.group && $0.gvk.kind == roleRef.kind }) {
+            if let roleRef,
+                !r.previousIDs.contains(where: { $0.gvk.group == roleRef.group && $0.gvk.kind == roleRef.kind })
+            {
                 return false
             }
             if KustomizeTables.isClusterScoped(referrerID.gvk) { return true }
@@ -120,7 +138,9 @@ extension KustomizeTransforms {
         if found.count == 1 { return found[0] }
         guard let first = found.first else { return nil }
         let sameNamespace = namespace != nil
-        let same = found.allSatisfy { list[$0].name == list[first].name && (!sameNamespace || list[$0].namespace == list[first].namespace) }
+        let same = found.allSatisfy {
+            list[$0].name == list[first].name && (!sameNamespace || list[$0].namespace == list[first].namespace)
+        }
         if same { return first }
         throw ManifestError(
             .invalidObject,

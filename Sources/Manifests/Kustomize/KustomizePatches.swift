@@ -9,12 +9,17 @@ enum KustomizePatches {
     /// mappings are strategic merge patches.
     static func parse(_ text: String, source: String, limits: ReadLimits) throws -> Parsed {
         let trimmed = text.drop(while: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" })
-        let documents = try YAML.documents(String(trimmed), source: source, limits: limits).map(\.value).filter { !$0.isNull }
+        let documents = try YAML.documents(String(trimmed), source: source, limits: limits).map(\.value).filter {
+            !$0.isNull
+        }
         guard !documents.isEmpty else { throw ManifestError(.invalidObject, "\(source): the patch is empty") }
         if documents.count == 1, case .array = documents[0] { return .json(documents[0]) }
         for d in documents {
             guard case .object = d else {
-                throw ManifestError(.invalidObject, "\(source): a patch document must be a mapping or a list of operations, not a \(d.kindName)")
+                throw ManifestError(
+                    .invalidObject,
+                    "\(source): a patch document must be a mapping or a list of operations, not a \(d.kindName)"
+                )
             }
         }
         return .strategic(documents)
@@ -34,19 +39,29 @@ enum KustomizePatches {
                     list[i].value = try list[i].value.applyingJSONPatch(operations)
                 } catch let error as ManifestError {
                     throw ManifestError(
-                        error.code, "\(rule.source): patching \(list[i].currentID): \(error.field.map { $0 + ": " } ?? "")\(error.message)")
+                        error.code,
+                        "\(rule.source): patching \(list[i].currentID): \(error.field.map { $0 + ": " } ?? "")\(error.message)"
+                    )
                 }
             }
         case .strategic(let documents):
             if let target = rule.target {
                 guard documents.count == 1 else {
-                    throw ManifestError(.invalidObject, "\(rule.source): a patch with a 'target' must hold one strategic merge patch, not \(documents.count)")
+                    throw ManifestError(
+                        .invalidObject,
+                        "\(rule.source): a patch with a 'target' must hold one strategic merge patch, not \(documents.count)"
+                    )
                 }
                 let selector = try Selector(target, source: rule.source)
                 var i = 0
                 while i < list.count {
                     if try selector.selects(list[i]) {
-                        if !merge(documents[0], into: &list[i], allowNameChange: rule.allowNameChange, allowKindChange: rule.allowKindChange) {
+                        if !merge(
+                            documents[0],
+                            into: &list[i],
+                            allowNameChange: rule.allowNameChange,
+                            allowKindChange: rule.allowKindChange
+                        ) {
                             list.remove(at: i)
                             continue
                         }
@@ -55,7 +70,13 @@ enum KustomizePatches {
                 }
             } else {
                 for d in documents {
-                    try applyByID(d, source: rule.source, allowNameChange: rule.allowNameChange, allowKindChange: rule.allowKindChange, to: &list)
+                    try applyByID(
+                        d,
+                        source: rule.source,
+                        allowNameChange: rule.allowNameChange,
+                        allowKindChange: rule.allowKindChange,
+                        to: &list
+                    )
                 }
             }
         }
@@ -63,14 +84,23 @@ enum KustomizePatches {
 
     /// Applies a strategic merge patch to the object its own apiVersion, kind, name and namespace name.
     static func applyByID(
-        _ patch: Value, source: String, allowNameChange: Bool, allowKindChange: Bool, to list: inout [KustomizeResource]
+        _ patch: Value,
+        source: String,
+        allowNameChange: Bool,
+        allowKindChange: Bool,
+        to list: inout [KustomizeResource]
     ) throws {
         guard let kind = patch["kind"]?.stringValue, let name = patch["metadata"]?["name"]?.stringValue else {
-            throw ManifestError(.invalidObject, "\(source): a strategic merge patch without a target needs 'kind' and 'metadata.name'")
+            throw ManifestError(
+                .invalidObject,
+                "\(source): a strategic merge patch without a target needs 'kind' and 'metadata.name'"
+            )
         }
         let id = KustomizeID(
-            gvk: GroupVersionKind(apiVersion: patch["apiVersion"]?.stringValue ?? "", kind: kind), name: name,
-            namespace: patch["metadata"]?["namespace"]?.stringValue ?? "")
+            gvk: GroupVersionKind(apiVersion: patch["apiVersion"]?.stringValue ?? "", kind: kind),
+            name: name,
+            namespace: patch["metadata"]?["namespace"]?.stringValue ?? ""
+        )
         let matches = list.indices.filter { i in list[i].allIDs.contains { $0.equals(id) } }
         guard let index = matches.first else {
             throw ManifestError(.invalidObject, "\(source): no resource matches strategic merge patch \(id)")
@@ -85,11 +115,22 @@ enum KustomizePatches {
 
     /// Merges `patch` into one object, keeping its name, namespace and kind unless allowed to change;
     /// `false` when the patch deletes the object.
-    private static func merge(_ patch: Value, into resource: inout KustomizeResource, allowNameChange: Bool, allowKindChange: Bool) -> Bool {
+    private static func merge(
+        _ patch: Value,
+        into resource: inout KustomizeResource,
+        allowNameChange: Bool,
+        allowKindChange: Bool
+    ) -> Bool {
         let (name, namespace, kind) = (resource.name, resource.namespace, resource.value["kind"])
         if allowNameChange || allowKindChange { resource.storePreviousID() }
         let gvk = resource.gvk
-        guard let merged = StrategicMerge.apply(patch, to: resource.value, order: .patchFirst, lists: StrategicMerge.builtinLists(group: gvk.group, kind: gvk.kind)),
+        guard
+            let merged = StrategicMerge.apply(
+                patch,
+                to: resource.value,
+                order: .patchFirst,
+                lists: StrategicMerge.builtinLists(group: gvk.group, kind: gvk.kind)
+            ),
             case .object(let o) = merged, !o.isEmpty
         else { return false }
         resource.value = merged
@@ -122,14 +163,20 @@ enum KustomizePatches {
             self.target = target
             if let n = target.name, !n.isEmpty { name = try Pattern(n, source: source) }
             if let n = target.namespace, !n.isEmpty { namespace = try Pattern(n, source: source) }
-            if let l = target.labelSelector, !l.isEmpty { labels = try Self.selector(l, "labelSelector", source: source) }
-            if let a = target.annotationSelector, !a.isEmpty { annotations = try Self.selector(a, "annotationSelector", source: source) }
+            if let l = target.labelSelector, !l.isEmpty {
+                labels = try Self.selector(l, "labelSelector", source: source)
+            }
+            if let a = target.annotationSelector, !a.isEmpty {
+                annotations = try Self.selector(a, "annotationSelector", source: source)
+            }
         }
 
         func selects(_ r: KustomizeResource) throws -> Bool {
             let current = r.currentID
             let original = r.originalID
-            if let namespace, !namespace.matches(original.effectiveNamespace), !namespace.matches(current.effectiveNamespace) {
+            if let namespace, !namespace.matches(original.effectiveNamespace),
+                !namespace.matches(current.effectiveNamespace)
+            {
                 return false
             }
             if let name, !name.matches(original.name), !name.matches(current.name) { return false }
@@ -152,7 +199,10 @@ enum KustomizePatches {
             self.text = text
             if text.contains(where: { "\\^$.|?*+()[]{}".contains($0) }) {
                 do { regex = try Regex("^(?:" + text + ")$") } catch {
-                    throw ManifestError(.invalidObject, "\(source): target pattern '\(text)' is not a valid regular expression: \(error)")
+                    throw ManifestError(
+                        .invalidObject,
+                        "\(source): target pattern '\(text)' is not a valid regular expression: \(error)"
+                    )
                 }
             } else {
                 regex = nil

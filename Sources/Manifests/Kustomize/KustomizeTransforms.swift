@@ -2,7 +2,11 @@
 /// namespace, name prefix and suffix, labels, annotations, JSON 6902 patches, replicas, images.
 enum KustomizeTransforms {
     static func run(
-        _ k: Kustomization, build: KustomizeBuild, directory: String, display: String, on list: inout [KustomizeResource]
+        _ k: Kustomization,
+        build: KustomizeBuild,
+        directory: String,
+        display: String,
+        on list: inout [KustomizeResource]
     ) throws {
         for entry in k.patchesStrategicMerge {
             let text: String
@@ -15,9 +19,20 @@ enum KustomizeTransforms {
             }
             let patches = try KustomizePatches.parse(text, source: source, limits: build.options.limits)
             guard case .strategic(let docs) = patches else {
-                throw ManifestError(.invalidObject, "\(source): patchesStrategicMerge entries must be strategic merge patches, not JSON patches")
+                throw ManifestError(
+                    .invalidObject,
+                    "\(source): patchesStrategicMerge entries must be strategic merge patches, not JSON patches"
+                )
             }
-            for doc in docs { try KustomizePatches.applyByID(doc, source: source, allowNameChange: false, allowKindChange: false, to: &list) }
+            for doc in docs {
+                try KustomizePatches.applyByID(
+                    doc,
+                    source: source,
+                    allowNameChange: false,
+                    allowKindChange: false,
+                    to: &list
+                )
+            }
         }
         for rule in k.patches { try KustomizePatches.apply(rule, limits: build.options.limits, to: &list) }
         if let ns = k.namespace, !ns.isEmpty { setNamespace(ns, on: &list) }
@@ -34,10 +49,22 @@ enum KustomizeTransforms {
             try setMap(set.pairs, specs: specs, on: &list, file: k.file, field: "labels")
         }
         if !k.commonLabels.isEmpty {
-            try setMap(k.commonLabels, specs: KustomizeTables.commonLabels, on: &list, file: k.file, field: "commonLabels")
+            try setMap(
+                k.commonLabels,
+                specs: KustomizeTables.commonLabels,
+                on: &list,
+                file: k.file,
+                field: "commonLabels"
+            )
         }
         if !k.commonAnnotations.isEmpty {
-            try setMap(k.commonAnnotations, specs: KustomizeTables.commonAnnotations, on: &list, file: k.file, field: "commonAnnotations")
+            try setMap(
+                k.commonAnnotations,
+                specs: KustomizeTables.commonAnnotations,
+                on: &list,
+                file: k.file,
+                field: "commonAnnotations"
+            )
         }
         for rule in k.patchesJson6902 { try KustomizePatches.apply(rule, limits: build.options.limits, to: &list) }
         for (name, count) in k.replicas { try setReplicas(name, count, on: &list, file: k.file) }
@@ -52,7 +79,9 @@ enum KustomizeTransforms {
             let gvk = list[i].gvk
             if !KustomizeTables.isClusterScoped(gvk) { list[i].setNamespace(ns) }
             if gvk.kind == "Namespace" && gvk.apiVersion == "v1" { list[i].setName(ns) }
-            if gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding", case .array(var subjects)? = list[i].value["subjects"] {
+            if gvk.kind == "RoleBinding" || gvk.kind == "ClusterRoleBinding",
+                case .array(var subjects)? = list[i].value["subjects"]
+            {
                 for j in subjects.indices where subjects[j]["name"]?.stringValue == "default" {
                     subjects[j]["namespace"] = .string(ns)
                 }
@@ -62,7 +91,9 @@ enum KustomizeTransforms {
                 try? FieldSpec("spec/service/namespace", create: true).visit(&list[i].value) { $0 = .string(ns) }
             }
             if gvk.kind == "CustomResourceDefinition" && gvk.group == "apiextensions.k8s.io" {
-                try? FieldSpec("spec/conversion/webhook/clientConfig/service/namespace").visit(&list[i].value) { $0 = .string(ns) }
+                try? FieldSpec("spec/conversion/webhook/clientConfig/service/namespace").visit(&list[i].value) {
+                    $0 = .string(ns)
+                }
             }
         }
     }
@@ -87,7 +118,11 @@ enum KustomizeTransforms {
     // MARK: Labels and annotations
 
     private static func setMap(
-        _ pairs: [(String, String)], specs: [FieldSpec], on list: inout [KustomizeResource], file: String, field: String
+        _ pairs: [(String, String)],
+        specs: [FieldSpec],
+        on list: inout [KustomizeResource],
+        file: String,
+        field: String
     ) throws {
         for i in list.indices {
             let gvk = list[i].gvk
@@ -113,7 +148,12 @@ enum KustomizeTransforms {
 
     // MARK: Replicas and images
 
-    private static func setReplicas(_ name: String, _ count: Int64, on list: inout [KustomizeResource], file: String) throws {
+    private static func setReplicas(
+        _ name: String,
+        _ count: Int64,
+        on list: inout [KustomizeResource],
+        file: String
+    ) throws {
         var found = false
         for spec in KustomizeTables.replicas {
             for i in list.indices where list[i].allIDs.contains(where: { $0.name == name && spec.selects($0.gvk) }) {
@@ -159,7 +199,9 @@ enum KustomizeTransforms {
                     walk(&child)
                     if key == "containers" || key == "initContainers", case .array(var items) = child {
                         for n in items.indices {
-                            if let image = items[n]["image"]?.stringValue, let new = update(image) { items[n]["image"] = .string(new) }
+                            if let image = items[n]["image"]?.stringValue, let new = update(image) {
+                                items[n]["image"] = .string(new)
+                            }
                         }
                         child = .array(items)
                     }
@@ -173,7 +215,9 @@ enum KustomizeTransforms {
             default: return
             }
         }
-        let volumeImages = [FieldSpec("spec/volumes[]/image/reference"), FieldSpec("spec/template/spec/volumes[]/image/reference")]
+        let volumeImages = [
+            FieldSpec("spec/volumes[]/image/reference"), FieldSpec("spec/template/spec/volumes[]/image/reference"),
+        ]
         for i in list.indices {
             if list[i].gvk.kind != "CustomResourceDefinition" { walk(&list[i].value) }
             for spec in volumeImages {
@@ -242,11 +286,15 @@ enum KustomizeTransforms {
         for (i, k) in first.enumerated() { order[k] = -first.count + i }
         for (i, k) in last.enumerated() { order[k] = 1 + i }
         func gvkString(_ g: GroupVersionKind) -> String {
-            (g.group.isEmpty ? "~G" : g.group) + "_" + (g.version.isEmpty ? "~V" : g.version) + "_" + (g.kind.isEmpty ? "~K" : g.kind)
+            (g.group.isEmpty ? "~G" : g.group) + "_" + (g.version.isEmpty ? "~V" : g.version) + "_"
+                + (g.kind.isEmpty ? "~K" : g.kind)
         }
         let keyed = list.map { r -> (KustomizeResource, GroupVersionKind, String, String) in
             let id = r.currentID
-            return (r, id.gvk, gvkString(id.gvk), (id.namespace.isEmpty ? "~X" : id.namespace) + "|" + (id.name.isEmpty ? "~N" : id.name))
+            return (
+                r, id.gvk, gvkString(id.gvk),
+                (id.namespace.isEmpty ? "~X" : id.namespace) + "|" + (id.name.isEmpty ? "~N" : id.name)
+            )
         }
         let sorted = keyed.sorted { a, b in
             if a.1 != b.1 {
