@@ -93,7 +93,6 @@ struct Kustomization {
         "transformers": "transformer plugins are not supported",
         "validators": "validator plugins are not supported",
         "buildMetadata": "build metadata annotations are not supported",
-        "patchesJson6902Inline": "not a kustomize field",
         "imageTags": "use 'images'",
     ]
 

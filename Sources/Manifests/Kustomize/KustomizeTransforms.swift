@@ -257,15 +257,18 @@ enum KustomizeTransforms {
         let search = chars[slash...]
         let at = search.firstIndex(of: "@")
         let colon = search.firstIndex(of: ":")
-        if at == nil && colon == nil { return (image, "", "") }
-        if let at, colon == nil || at < colon! {
+        switch (at, colon) {
+        case (nil, nil):
+            return (image, "", "")
+        case (let at?, nil):
             return (String(chars[..<at]), "", String(chars[(at + 1)...]))
-        }
-        if let at, let colon {
+        case (let at?, let colon?) where at < colon:
+            return (String(chars[..<at]), "", String(chars[(at + 1)...]))
+        case (let at?, let colon?):
             return (String(chars[..<colon]), String(chars[(colon + 1)..<at]), String(chars[(at + 1)...]))
+        case (nil, let colon?):
+            return (String(chars[..<colon]), String(chars[(colon + 1)...]), "")
         }
-        let c = colon!
-        return (String(chars[..<c]), String(chars[(c + 1)...]), "")
     }
 
     // MARK: End of the build
