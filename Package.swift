@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Health", targets: ["Health"]),
         .library(name: "Sync", targets: ["Sync"]),
         .library(name: "SOPS", targets: ["SOPS"]),
+        .library(name: "Jsonnet", targets: ["Jsonnet"]),
         .executable(name: "gitops-render", targets: ["gitops-render"]),
         .executable(name: "gitops-fetch", targets: ["gitops-fetch"]),
         .executable(name: "gitops-health", targets: ["gitops-health"]),
@@ -23,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, linked from the system (Debian's -dev packages).
@@ -38,6 +41,8 @@ let package = Package(
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+        // Debian's libjsonnet-dev ships no pkg-config file: the module map links `jsonnet`.
+        .systemLibrary(name: "CJsonnet", providers: [.apt(["libjsonnet-dev"]), .brew(["jsonnet"])]),
 
         // The SDK's modules (see DESIGN.md).
         .target(name: "Manifests", dependencies: ["CYAML"]),
@@ -45,7 +50,15 @@ let package = Package(
         .target(name: "GitSource", dependencies: ["CGit2"]),
         .target(name: "Diff", dependencies: ["Manifests"]),
         .target(name: "Health", dependencies: ["Manifests", "CLua"]),
-        .target(name: "Sync", dependencies: ["Manifests", "KubeClient", "GitSource", "Diff", "Health"]),
+        .target(
+            name: "Sync",
+            dependencies: [
+                "Manifests", "KubeClient", "GitSource", "Diff", "Health",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // Jsonnet in a library of its own, so that users who do not need it do not need libjsonnet.
+        .target(name: "Jsonnet", dependencies: ["Manifests", "CJsonnet"]),
         .target(name: "SOPS", dependencies: ["Manifests", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "GitOps",
@@ -86,8 +99,15 @@ let package = Package(
         .testTarget(
             name: "KubeClientTests", dependencies: ["KubeClient", "EmbeddedCluster", "Manifests"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "SyncTests", dependencies: ["Sync"]),
+        .testTarget(
+            name: "SyncTests",
+            dependencies: [
+                "Sync", "EmbeddedCluster", "Manifests", "KubeClient", "GitSource", "Health", "Diff",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
+        .testTarget(name: "JsonnetTests", dependencies: ["Jsonnet", "Manifests"]),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),
         .testTarget(name: "HealthTests", dependencies: ["Health", "Manifests"], exclude: ["Fixtures"]),
     ]

@@ -51,13 +51,13 @@ struct Shape: Sendable {
             return s["x-kubernetes-map-type"]?.stringValue == "atomic"
         }
         guard let last = path.last else { return false }
+        // Label selectors (`+structType=atomic`), Service selectors and pod node selectors
+        // (`+mapType=atomic`) are replaced whole, never merged key by key.
         switch last {
-        case "selector": return path.count == 2 || path.last == "selector"
-        case "podSelector", "namespaceSelector", "labelSelector",
-            "nodeSelector" where path.first != "spec":
+        case "selector", "podSelector", "namespaceSelector", "labelSelector", "nodeSelector":
             return true
-        case "podSelector", "namespaceSelector", "labelSelector": return true
-        default: return false
+        default:
+            return false
         }
     }
 

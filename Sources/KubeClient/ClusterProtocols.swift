@@ -370,3 +370,128 @@ public struct ClosureClusterReader: ClusterReader {
         try await listBody(kind, namespace, options)
     }
 }
+
+/// A ``ClusterWriter`` made of closures, to plug a function in (an audit log in front of a real
+/// client, a recorder in a dry run).
+///
+/// Each verb defaults to delegating nowhere: leave one out and calling it throws a
+/// configuration ``KubeError`` that names the verb.
+///
+/// ```swift
+/// let recorder = ClosureClusterWriter(apply: { object, options in
+///     log.append(object)
+///     return try await client.apply(object, options: options)
+/// })
+/// ```
+public struct ClosureClusterWriter: ClusterWriter {
+    let createBody: @Sendable (KubeObject, WriteOptions) async throws -> KubeObject
+    let updateBody: @Sendable (KubeObject, WriteOptions) async throws -> KubeObject
+    let patchBody: @Sendable (GroupVersionKind, String, String?, Patch, WriteOptions) async throws -> KubeObject
+    let applyBody: @Sendable (KubeObject, ApplyOptions) async throws -> KubeObject
+    let deleteBody: @Sendable (GroupVersionKind, String, String?, DeleteOptions) async throws -> KubeObject?
+
+    /// A writer from functions; a verb left out throws when called.
+    public init(
+        create: (@Sendable (KubeObject, WriteOptions) async throws -> KubeObject)? = nil,
+        update: (@Sendable (KubeObject, WriteOptions) async throws -> KubeObject)? = nil,
+        patch: (@Sendable (GroupVersionKind, String, String?, Patch, WriteOptions) async throws -> KubeObject)? = nil,
+        apply: (@Sendable (KubeObject, ApplyOptions) async throws -> KubeObject)? = nil,
+        delete: (@Sendable (GroupVersionKind, String, String?, DeleteOptions) async throws -> KubeObject?)? = nil
+    ) {
+        createBody = create ?? { _, _ in throw Self.unsupported("create") }
+        updateBody = update ?? { _, _ in throw Self.unsupported("update") }
+        patchBody = patch ?? { _, _, _, _, _ in throw Self.unsupported("patch") }
+        applyBody = apply ?? { _, _ in throw Self.unsupported("apply") }
+        deleteBody = delete ?? { _, _, _, _ in throw Self.unsupported("delete") }
+    }
+
+    static func unsupported(_ verb: String) -> KubeError {
+        KubeError(.configuration, "this ClosureClusterWriter was given no '\(verb)' function")
+    }
+
+    /// Calls `create`.
+    public func create(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject {
+        try await createBody(object, options)
+    }
+
+    /// Calls `update`.
+    public func update(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject {
+        try await updateBody(object, options)
+    }
+
+    /// Calls `patch`.
+    public func patch(
+        _ kind: GroupVersionKind,
+        name: String,
+        namespace: String?,
+        patch: Patch,
+        options: WriteOptions
+    ) async throws -> KubeObject {
+        try await patchBody(kind, name, namespace, patch, options)
+    }
+
+    /// Calls `apply`.
+    public func apply(_ object: KubeObject, options: ApplyOptions) async throws -> KubeObject {
+        try await applyBody(object, options)
+    }
+
+    /// Calls `delete`.
+    public func delete(
+        _ kind: GroupVersionKind,
+        name: String,
+        namespace: String?,
+        options: DeleteOptions
+    ) async throws -> KubeObject? {
+        try await deleteBody(kind, name, namespace, options)
+    }
+}
+
+/// A ``ClusterWatcher`` made of a closure, to feed events from elsewhere (a shared informer, a
+/// recorded stream).
+public struct ClosureClusterWatcher: ClusterWatcher {
+    let watchBody: @Sendable (GroupVersionKind, String?, WatchOptions) -> AsyncThrowingStream<WatchEvent, Error>
+
+    /// A watcher from one function.
+    public init(
+        watch: @escaping @Sendable (GroupVersionKind, String?, WatchOptions) -> AsyncThrowingStream<WatchEvent, Error>
+    ) {
+        watchBody = watch
+    }
+
+    /// Calls `watch`.
+    public func watch(
+        _ kind: GroupVersionKind,
+        namespace: String?,
+        options: WatchOptions
+    ) -> AsyncThrowingStream<WatchEvent, Error> {
+        watchBody(kind, namespace, options)
+    }
+}
+
+/// A ``ResourceDiscovery`` made of a closure that lists the served resources; `resource(for:)`
+/// looks the kind up in that list, asking once more on a miss as ``KubernetesClient`` does.
+public struct ClosureResourceDiscovery: ResourceDiscovery {
+    let resourcesBody: @Sendable () async throws -> [APIResource]
+
+    /// Discovery from one function that returns every served resource.
+    public init(resources: @escaping @Sendable () async throws -> [APIResource]) {
+        resourcesBody = resources
+    }
+
+    /// Calls `resources`.
+    public func resources() async throws -> [APIResource] {
+        try await resourcesBody()
+    }
+
+    /// The resource for `kind` from `resources()`, asked twice before giving up.
+    ///
+    /// - Throws: a discovery ``KubeError`` naming the kind when it is not served.
+    public func resource(for kind: GroupVersionKind) async throws -> APIResource {
+        for _ in 0..<2 {
+            if let found = try await resourcesBody().first(where: { $0.groupVersionKind == kind }) {
+                return found
+            }
+        }
+        throw KubeError(.discovery, "the cluster does not serve \(kind)", httpStatus: 404)
+    }
+}

@@ -146,7 +146,7 @@ final class TLSFixture {
         nginx.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
         nginx.arguments = ["-p", dir, "-c", dir + "/nginx.conf"]
         nginx.standardOutput = FileHandle.nullDevice
-        FileManager.default.createFile(atPath: dir + "/logs/stderr.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: dir + "/logs/stderr.log", contents: nil)
         nginx.standardError = FileHandle(forWritingAtPath: dir + "/logs/stderr.log")
         try nginx.run()
         let fixture = TLSFixture(dir: dir, cluster: cluster, tokenPort: tokenPort, mtlsPort: mtlsPort, nginx: nginx)
