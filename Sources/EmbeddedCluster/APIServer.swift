@@ -238,7 +238,7 @@ final class APIServer: Sendable {
     }
 
     private func list(_ r: APIRequest, _ t: ResourceType, _ ns: String?) throws -> APIResponse {
-        let labels = try LabelSelector(parsing: r.query["labelSelector"] ?? "")
+        let labels = try LabelSelector(request: r.query["labelSelector"] ?? "")
         let fields = try FieldSelector(parsing: r.query["fieldSelector"] ?? "", kind: t.kind)
         let limit = r.query["limit"].flatMap(Int.init) ?? 0
         var start: String? = nil
@@ -344,7 +344,7 @@ final class APIServer: Sendable {
         let labels: LabelSelector
         let fields: FieldSelector
         do {
-            labels = try LabelSelector(parsing: r.query["labelSelector"] ?? "")
+            labels = try LabelSelector(request: r.query["labelSelector"] ?? "")
             fields = try FieldSelector(parsing: r.query["fieldSelector"] ?? "", kind: t.kind)
         } catch {
             sink.send(Render.watchEvent("ERROR", error.status, t))

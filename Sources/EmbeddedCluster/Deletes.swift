@@ -123,7 +123,7 @@ extension APIServer {
 
     func deleteCollection(_ r: APIRequest, _ t: ResourceType, _ ns: String?) throws -> APIResponse {
         guard t.verbs.contains("deletecollection") else { throw APIError.methodNotAllowed() }
-        let labels = try LabelSelector(parsing: r.query["labelSelector"] ?? "")
+        let labels = try LabelSelector(request: r.query["labelSelector"] ?? "")
         let fields = try FieldSelector(parsing: r.query["fieldSelector"] ?? "", kind: t.kind)
         let options = deleteOptions(r)
         return state.withLock { s in

@@ -49,8 +49,7 @@ public enum RendererKind: String, Sendable, Hashable, CaseIterable, CustomString
 /// Jsonnet lives in its own library (`Jsonnet`, which links libjsonnet), so the default
 /// ``jsonnet`` function throws an error saying so until one is set.
 public struct RendererFactory: Sendable {
-    /// Builds the renderer for Kustomize overlays; until the in-process Kustomize renderer is
-    /// wired in, an error asking to set this function.
+    /// Builds the renderer for Kustomize overlays (``KustomizeRenderer`` by default).
     public var kustomize: @Sendable () throws -> any ManifestRenderer
     /// Builds the renderer for Helm charts (``HelmRenderer`` by default).
     public var helm: @Sendable () throws -> any ManifestRenderer
@@ -61,15 +60,7 @@ public struct RendererFactory: Sendable {
 
     /// The default functions.
     public init() {
-        // TODO(lead): when merging the kustomize branch, replace this closure with
-        // `kustomize = { KustomizeRenderer() }` (and update this doc comment and the test
-        // RendererDetectionTests.detectingRendererUsesTheFactoryAndTheOverride).
-        kustomize = {
-            throw ManifestError(
-                .unsupported,
-                "no Kustomize renderer is configured: set RendererFactory.kustomize"
-            )
-        }
+        kustomize = { KustomizeRenderer() }
         helm = { HelmRenderer() }
         jsonnet = {
             throw ManifestError(

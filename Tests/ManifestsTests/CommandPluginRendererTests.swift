@@ -248,13 +248,10 @@ extension TemporaryDirectory {
                 \.name
             ) == ["mine"]
         )
-        // Kustomize: until KustomizeRenderer is wired in (see RendererFactory.init), the default
-        // asks for a function, and a function set by the user is used.
-        try dir.write("k/kustomization.yaml", "resources: []\n")
-        await #expect { try await DetectingRenderer().render(RenderInput(directory: dir.path + "/k")) } throws: {
-            error in
-            "\(error)".contains("RendererFactory.kustomize")
-        }
+        // Kustomize: the in-process KustomizeRenderer by default, and a function set by the user is used.
+        try dir.write("k/kustomization.yaml", "resources: [cm.yaml]\nnamePrefix: p-\n")
+        try dir.write("k/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+        #expect(try await DetectingRenderer().render(RenderInput(directory: dir.path + "/k")).map(\.name) == ["p-c"])
         factory.kustomize = { ClosureRenderer { _ in [KubeObject(apiVersion: "v1", kind: "Namespace", name: "k")] } }
         #expect(
             try await DetectingRenderer(factory: factory).render(RenderInput(directory: dir.path + "/k")).map(\.name)

@@ -80,6 +80,9 @@ withExtendedLifetime(tree) {}
 // Clone and checkout from a local git daemon against `git clone`; polling cost.
 try await GitCloneBenchmark.run(rounds: max(1, min(rounds, 3)))
 
+// Kustomize: an overlay stack over about 1,000 objects, ours in-process against `kubectl kustomize`.
+try await KustomizeBenchmark.run(rounds: rounds)
+
 // Diff: 10,000 desired/live pairs (5% drifted; live with server defaults, managedFields and
 // status), normalization and list semantics included, against `==` of each live tree with an
 // equal, separately built copy (a full walk of the same trees, which `==` of desired against live
