@@ -22,6 +22,7 @@ let package = Package(
                 .product(name: "GitSource", package: "swift-gitops"),
                 .product(name: "Diff", package: "swift-gitops"),
                 .product(name: "Health", package: "swift-gitops"),
+                .product(name: "Sync", package: "swift-gitops"),
             ]),
         // Requests per second of the embedded cluster over loopback (`cluster-ratios`).
         .executableTarget(
@@ -30,6 +31,7 @@ let package = Package(
                 .product(name: "EmbeddedCluster", package: "swift-gitops"),
                 .product(name: "KubeClient", package: "swift-gitops"),
                 .product(name: "Manifests", package: "swift-gitops"),
+                .product(name: "Sync", package: "swift-gitops"),
             ]),
         // Full distributions with package-benchmark (`swift package benchmark`).
         .executableTarget(

@@ -237,4 +237,67 @@ enum Admission {
         }
         return causes
     }
+
+    /// The 422 causes the real server gives for an update that changes what cannot change: a
+    /// workload's selector, a Job's selector or pod template, a Service's cluster IP, an immutable
+    /// ConfigMap's or Secret's data, StatefulSet spec fields other than the updatable ones.
+    static func validateUpdate(old: ObjectValue, new: ObjectValue, _ type: ResourceType) -> [Cause] {
+        guard !type.isCustom else { return [] }
+        var causes: [Cause] = []
+        func immutable(_ path: String) {
+            let keys = path.split(separator: ".").map(String.init)
+            var a: Value? = .object(old)
+            var b: Value? = .object(new)
+            for k in keys {
+                a = a?[k]
+                b = b?[k]
+            }
+            guard let before = a, before != .null, before != b else { return }
+            causes.append(
+                (path, "FieldValueInvalid", "Invalid value: \((b ?? .null).goDescription): field is immutable")
+            )
+        }
+        switch (type.group, type.kind) {
+        case ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "DaemonSet"):
+            immutable("spec.selector")
+        case ("apps", "StatefulSet"):
+            let updatable: Set<String> = [
+                "replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy",
+                "minReadySeconds",
+            ]
+            var a = old["spec"]?.objectValue ?? ObjectValue()
+            var b = new["spec"]?.objectValue ?? ObjectValue()
+            for k in updatable {
+                a[k] = nil
+                b[k] = nil
+            }
+            if a != b {
+                causes.append(
+                    (
+                        "spec", "FieldValueForbidden",
+                        "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', "
+                            + "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
+                            + "'minReadySeconds' are forbidden"
+                    )
+                )
+            }
+        case ("batch", "Job"):
+            immutable("spec.selector")
+            immutable("spec.template")
+        case ("", "Service"):
+            immutable("spec.clusterIP")
+        case ("", "ConfigMap"), ("", "Secret"):
+            if old["immutable"]?.boolValue == true {
+                if new["immutable"]?.boolValue != true {
+                    causes.append(("immutable", "FieldValueForbidden", "Forbidden: field is immutable when `immutable` is set"))
+                }
+                for field in ["data", "binaryData", "stringData"] where old[field] != new[field] {
+                    causes.append((field, "FieldValueForbidden", "Forbidden: field is immutable when `immutable` is set"))
+                }
+            }
+        default:
+            break
+        }
+        return causes
+    }
 }

@@ -408,7 +408,7 @@ extension APIServer {
             if t.kind == "Service" && t.group == "" { assignServiceAddresses(&o, old: old, &s) }
             warnings = try fieldValidation(&o, t, r)
             Admission.applyDefaults(&o, t)
-            let causes = Admission.validate(o, t)
+            let causes = Admission.validate(o, t) + Admission.validateUpdate(old: old, new: o, t)
             if !causes.isEmpty { throw APIError.invalid(kind: t.kind, group: t.group, name: name, causes: causes) }
             if t.tracksGeneration {
                 var a = old

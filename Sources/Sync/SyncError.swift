@@ -5,7 +5,8 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
     /// What kind of error this is; compare with the static members.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case invalidAnnotation, invalidTracking, trackedByOtherApplication
+            case invalidAnnotation, invalidTracking, trackedByOtherApplication, invalidApplication, rollbackNotAllowed,
+                unknownHistoryEntry, stateStore
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -16,6 +17,14 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         public static let invalidTracking = Code(.invalidTracking)
         /// The object belongs to another application.
         public static let trackedByOtherApplication = Code(.trackedByOtherApplication)
+        /// An ``Application`` was described with a bad value (its name, its source path...).
+        public static let invalidApplication = Code(.invalidApplication)
+        /// A rollback was asked of an application whose sync policy is automated.
+        public static let rollbackNotAllowed = Code(.rollbackNotAllowed)
+        /// A rollback named a history entry the reconciler does not hold.
+        public static let unknownHistoryEntry = Code(.unknownHistoryEntry)
+        /// The reconciler's state could not be read or written.
+        public static let stateStore = Code(.stateStore)
 
         /// The code's name.
         public var description: String { base.rawValue }

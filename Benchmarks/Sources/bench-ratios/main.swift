@@ -175,3 +175,6 @@ for _ in 0..<rounds {
 let luaRate = Double(healthObjects.count) / luaSeconds
 let builtInRate = Double(healthObjects.count) / builtInSeconds
 print("health: ratio \(Measure.fixed(luaRate / builtInRate, 3)) (lua \(Measure.figure(luaRate)) objects/s, built-in \(Measure.figure(builtInRate)) objects/s, per CPU second; targets lua at least 50000, built-in at least 1000000)")
+
+// Reconcile: render a 10,000-object directory, diff against a live cache, assess health.
+try ReconcileBenchmark.run(rounds: max(1, min(rounds, 3)))

@@ -7,11 +7,19 @@
 //        Value.jsonBytes in process (the serialization floor).
 //   kube-list: the same list through KubeClient (libcurl, decoded into KubeObjects), against
 //        `kubectl get configmaps -o json` of the same list (skipped when kubectl is missing).
+//   sync-apply: SyncExecutor syncing a directory of 1,000 objects (10 Namespaces, ConfigMaps,
+//        Secrets, ServiceAccounts, Services; one file each) into a fresh embedded cluster (render,
+//        list, dry run of the whole plan, apply in order, health), objects/s against
+//        `kubectl apply --server-side -f` of the same directory into another fresh embedded
+//        cluster (skipped when kubectl is missing).
 // Run: cd Benchmarks && swift build -c release --product cluster-ratios && .build/release/cluster-ratios
+// (CLUSTER_RATIOS_ONLY=sync-apply for the last line alone; SYNC_CONCURRENCY=n sets the executor's
+// requests in flight, 8 by default).
 import EmbeddedCluster
 import Foundation
 import KubeClient
 import Manifests
+import Sync
 
 #if canImport(Glibc)
 import Glibc
@@ -122,104 +130,202 @@ func line(_ name: String, ours: Double, anchorName: String, anchor: Double, unit
     "\(name): ratio \(String(format: "%.2f", ours / anchor)) (ours \(figure(ours)) \(unit), \(anchorName) \(figure(anchor)) \(unit))"
 }
 
-let cluster = try await EmbeddedCluster.start(.init(threads: 2))
-let c = Connection(port: cluster.port)
-let json = "application/json"
-_ = c.request(
-    "POST",
-    "/api/v1/namespaces/default/configmaps",
-    contentType: json,
-    body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bench"},"data":{"a":"1"}}"#.utf8)
-)
+// CLUSTER_RATIOS_ONLY=sync-apply runs only the last line.
+let only = ProcessInfo.processInfo.environment["CLUSTER_RATIOS_ONLY"]
+if only == nil {
+    let cluster = try await EmbeddedCluster.start(.init(threads: 2))
+    let c = Connection(port: cluster.port)
+    let json = "application/json"
+    _ = c.request(
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        contentType: json,
+        body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bench"},"data":{"a":"1"}}"#.utf8)
+    )
 
-let n = 2000
-let (get, version) = pair(
-    rounds: 3,
-    { for _ in 0..<n { _ = c.request("GET", "/api/v1/namespaces/default/configmaps/bench") } },
-    { for _ in 0..<n { _ = c.request("GET", "/version") } }
-)
-print(line("get", ours: Double(n) / get, anchorName: "get-version", anchor: Double(n) / version, unit: "req/s"))
+    let n = 2000
+    let (get, version) = pair(
+        rounds: 3,
+        { for _ in 0..<n { _ = c.request("GET", "/api/v1/namespaces/default/configmaps/bench") } },
+        { for _ in 0..<n { _ = c.request("GET", "/version") } }
+    )
+    print(line("get", ours: Double(n) / get, anchorName: "get-version", anchor: Double(n) / version, unit: "req/s"))
 
-let deployment = """
-    apiVersion: apps/v1
-    kind: Deployment
-    metadata: {name: web, labels: {app: web}}
-    spec:
-      replicas: REPLICAS
-      selector: {matchLabels: {app: web}}
-      template:
-        metadata: {labels: {app: web}}
+    let deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, labels: {app: web}}
         spec:
-          containers:
-          - {name: web, image: registry.invalid/web:1.0, ports: [{containerPort: 8080}]}
-          - {name: sidecar, image: registry.invalid/sidecar:1.0}
-    """
-var i = 0
-let m = 500
-let (apply, version2) = pair(
-    rounds: 3,
-    {
-        for _ in 0..<m {
-            i += 1
-            let (status, _) = c.request(
-                "PATCH",
-                "/apis/apps/v1/namespaces/default/deployments/web?fieldManager=bench&force=true",
-                contentType: "application/apply-patch+yaml",
-                body: Array(deployment.replacingOccurrences(of: "REPLICAS", with: String(i % 5 + 1)).utf8)
-            )
-            precondition(status < 300)
-        }
-    },
-    { for _ in 0..<m { _ = c.request("GET", "/version") } }
-)
-print(line("apply", ours: Double(m) / apply, anchorName: "get-version", anchor: Double(m) / version2, unit: "req/s"))
+          replicas: REPLICAS
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+              - {name: web, image: registry.invalid/web:1.0, ports: [{containerPort: 8080}]}
+              - {name: sidecar, image: registry.invalid/sidecar:1.0}
+        """
+    var i = 0
+    let m = 500
+    let (apply, version2) = pair(
+        rounds: 3,
+        {
+            for _ in 0..<m {
+                i += 1
+                let (status, _) = c.request(
+                    "PATCH",
+                    "/apis/apps/v1/namespaces/default/deployments/web?fieldManager=bench&force=true",
+                    contentType: "application/apply-patch+yaml",
+                    body: Array(deployment.replacingOccurrences(of: "REPLICAS", with: String(i % 5 + 1)).utf8)
+                )
+                precondition(status < 300)
+            }
+        },
+        { for _ in 0..<m { _ = c.request("GET", "/version") } }
+    )
+    print(line("apply", ours: Double(m) / apply, anchorName: "get-version", anchor: Double(m) / version2, unit: "req/s"))
 
-for k in 0..<10_000 {
-    let body =
-        #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-\#(k)","labels":{"app":"bench"}},"data":{"key":"value-\#(k)","other":"\#(String(repeating: "x", count: 100))"}}"#
-    _ = c.request("POST", "/api/v1/namespaces/default/configmaps", contentType: json, body: Array(body.utf8))
+    for k in 0..<10_000 {
+        let body =
+            #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-\#(k)","labels":{"app":"bench"}},"data":{"key":"value-\#(k)","other":"\#(String(repeating: "x", count: 100))"}}"#
+        _ = c.request("POST", "/api/v1/namespaces/default/configmaps", contentType: json, body: Array(body.utf8))
+    }
+    var listBytes = 0
+    var listValue: Value = .null
+    let (list, emit) = pair(
+        rounds: 3,
+        {
+            let (_, body) = c.request("GET", "/api/v1/namespaces/default/configmaps")
+            listBytes = body.count
+            if listValue == .null { listValue = (try? Value(json: body)) ?? .null }
+        },
+        {
+            _ = try? listValue.jsonBytes()
+        }
+    )
+    let mb = Double(listBytes) / 1_000_000
+    print(line("list-10k", ours: mb / list, anchorName: "jsonBytes", anchor: mb / emit, unit: "MB/s") + ", \(String(format: "%.0f", list * 1000)) ms for \(String(format: "%.1f", mb)) MB")
+
+    let kubeconfigPath = FileManager.default.temporaryDirectory.appendingPathComponent("cluster-ratios-\(getpid()).yaml").path
+    try cluster.writeKubeconfig(to: kubeconfigPath)
+    let client = KubernetesClient(configuration: try Kubeconfig(yaml: cluster.kubeconfig).resolve())
+    let configMaps = GroupVersionKind(apiVersion: "v1", kind: "ConfigMap")
+    var bestClient = Double.infinity
+    var bestKubectl = Double.infinity
+    var kubectlMissing = false
+    for _ in 0..<3 {
+        let start = Date()
+        let listed = try await client.list(configMaps, namespace: "default", options: ListOptions(pageSize: nil))
+        precondition(listed.items.count >= 10_000)
+        bestClient = min(bestClient, Date().timeIntervalSince(start))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["kubectl", "--kubeconfig", kubeconfigPath, "get", "configmaps", "-n", "default", "-o", "json"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        let k0 = Date()
+        try p.run()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 { kubectlMissing = true; break }
+        bestKubectl = min(bestKubectl, Date().timeIntervalSince(k0))
+    }
+    try? FileManager.default.removeItem(atPath: kubeconfigPath)
+    if !kubectlMissing {
+        print(line("kube-list", ours: 1 / bestClient, anchorName: "kubectl-get-json", anchor: 1 / bestKubectl, unit: "lists/s") + ", \(String(format: "%.0f", bestClient * 1000)) ms against \(String(format: "%.0f", bestKubectl * 1000)) ms")
+    }
+    try await cluster.shutdown()
 }
-var listBytes = 0
-var listValue: Value = .null
-let (list, emit) = pair(
-    rounds: 3,
-    {
-        let (_, body) = c.request("GET", "/api/v1/namespaces/default/configmaps")
-        listBytes = body.count
-        if listValue == .null { listValue = (try? Value(json: body)) ?? .null }
-    },
-    {
-        _ = try? listValue.jsonBytes()
+
+
+// sync-apply: the same 1,000 files into two fresh clusters, ours and kubectl's.
+let syncDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("sync-apply-\(getpid())").path
+try FileManager.default.createDirectory(atPath: syncDirectory, withIntermediateDirectories: true)
+var syncFiles: [String] = []
+for ns in 0..<10 { syncFiles.append("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-\(ns)\n") }
+for k in 0..<990 {
+    let ns = "team-\(k % 10)"
+    switch k % 4 {
+    case 0:
+        syncFiles.append(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-\(k)\n  namespace: \(ns)\n  labels: {app: app-\(k % 50)}\n"
+                + "data:\n  mode: blue\n  replicas: \"\(k % 7)\"\n  settings.yaml: |\n    key: value-\(k)\n    other: \(String(repeating: "x", count: 80))\n"
+        )
+    case 1:
+        syncFiles.append(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: secret-\(k)\n  namespace: \(ns)\ntype: Opaque\n"
+                + "stringData:\n  password: pw-\(k)\n"
+        )
+    case 2:
+        syncFiles.append("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa-\(k)\n  namespace: \(ns)\n")
+    default:
+        syncFiles.append(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-\(k)\n  namespace: \(ns)\n  labels: {app: app-\(k % 50)}\n"
+                + "spec:\n  selector: {app: app-\(k % 50)}\n  ports:\n  - {name: http, port: 80, targetPort: 8080}\n"
+        )
+    }
+}
+for (index, text) in syncFiles.enumerated() {
+    try text.write(toFile: syncDirectory + "/" + String(format: "%04d.yaml", index), atomically: false, encoding: .utf8)
+}
+let fileCount = syncFiles.count
+let ourCluster = try await EmbeddedCluster.start(.init(threads: 2))
+var ourConfig = try Kubeconfig(yaml: ourCluster.kubeconfig).resolve()
+ourConfig.qps = 0
+/// When the operation started and its dry run finished.
+final class Marks: @unchecked Sendable {
+    var started = Date()
+    var dryRunDone = Date()
+}
+let marks = Marks()
+let markLock = NSLock()
+let executor = SyncExecutor(
+    client: KubernetesClient(configuration: ourConfig),
+    options: SyncOptions(
+        app: "bench", fieldManager: "bench-sync",
+        concurrency: Int(ProcessInfo.processInfo.environment["SYNC_CONCURRENCY"] ?? "") ?? 8),
+    observer: ClosureSyncObserver { event in
+        markLock.lock()
+        defer { markLock.unlock() }
+        switch event {
+        case .operationStarted: marks.started = Date()
+        case .dryRunFinished: marks.dryRunDone = Date()
+        default: break
+        }
     }
 )
-let mb = Double(listBytes) / 1_000_000
-print(line("list-10k", ours: mb / list, anchorName: "jsonBytes", anchor: mb / emit, unit: "MB/s") + ", \(String(format: "%.0f", list * 1000)) ms for \(String(format: "%.1f", mb)) MB")
+let syncStart = Date()
+let rendered = try await DirectoryRenderer().render(RenderInput(directory: syncDirectory))
+let syncResult = await executor.run(desired: rendered, revision: "bench")
+let ourSeconds = Date().timeIntervalSince(syncStart)
+let syncEnd = syncStart.addingTimeInterval(ourSeconds)
+let phases = [
+    ("render", marks.started.timeIntervalSince(syncStart)),
+    ("list, plan, dry run", marks.dryRunDone.timeIntervalSince(marks.started)),
+    ("apply", syncEnd.timeIntervalSince(marks.dryRunDone)),
+].map { "\($0.0) \(String(format: "%.2f", $0.1)) s" }.joined(separator: ", ")
+precondition(syncResult.succeeded && syncResult.resources(.created).count == fileCount, syncResult.message)
+try await ourCluster.shutdown()
 
-let kubeconfigPath = FileManager.default.temporaryDirectory.appendingPathComponent("cluster-ratios-\(getpid()).yaml").path
-try cluster.writeKubeconfig(to: kubeconfigPath)
-let client = KubernetesClient(configuration: try Kubeconfig(yaml: cluster.kubeconfig).resolve())
-let configMaps = GroupVersionKind(apiVersion: "v1", kind: "ConfigMap")
-var bestClient = Double.infinity
-var bestKubectl = Double.infinity
-var kubectlMissing = false
-for _ in 0..<3 {
-    let start = Date()
-    let listed = try await client.list(configMaps, namespace: "default", options: ListOptions(pageSize: nil))
-    precondition(listed.items.count >= 10_000)
-    bestClient = min(bestClient, Date().timeIntervalSince(start))
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["kubectl", "--kubeconfig", kubeconfigPath, "get", "configmaps", "-n", "default", "-o", "json"]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    let k0 = Date()
-    try p.run()
-    p.waitUntilExit()
-    if p.terminationStatus != 0 { kubectlMissing = true; break }
-    bestKubectl = min(bestKubectl, Date().timeIntervalSince(k0))
+let kubectlCluster = try await EmbeddedCluster.start(.init(threads: 2))
+let syncKubeconfig = syncDirectory + ".kubeconfig"
+try kubectlCluster.writeKubeconfig(to: syncKubeconfig)
+let p = Process()
+p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+p.arguments = ["kubectl", "--kubeconfig", syncKubeconfig, "apply", "--server-side", "-f", syncDirectory]
+p.standardOutput = FileHandle.nullDevice
+p.standardError = FileHandle.nullDevice
+let kubectlStart = Date()
+var kubectlRan = true
+do { try p.run() } catch { kubectlRan = false }
+if kubectlRan { p.waitUntilExit() }
+let kubectlSeconds = Date().timeIntervalSince(kubectlStart)
+try await kubectlCluster.shutdown()
+try? FileManager.default.removeItem(atPath: syncDirectory)
+try? FileManager.default.removeItem(atPath: syncKubeconfig)
+if kubectlRan && p.terminationStatus == 0 {
+    let n = Double(fileCount)
+    print(
+        line("sync-apply", ours: n / ourSeconds, anchorName: "kubectl-apply-server-side", anchor: n / kubectlSeconds, unit: "objects/s")
+            + ", \(String(format: "%.2f", ourSeconds)) s (\(phases)) against \(String(format: "%.2f", kubectlSeconds)) s for \(fileCount) objects"
+    )
 }
-try? FileManager.default.removeItem(atPath: kubeconfigPath)
-if !kubectlMissing {
-    print(line("kube-list", ours: 1 / bestClient, anchorName: "kubectl-get-json", anchor: 1 / bestKubectl, unit: "lists/s") + ", \(String(format: "%.0f", bestClient * 1000)) ms against \(String(format: "%.0f", bestKubectl * 1000)) ms")
-}
-try await cluster.shutdown()
