@@ -16,6 +16,8 @@ let package = Package(
         .executable(name: "gitops-render", targets: ["gitops-render"]),
         .executable(name: "gitops-fetch", targets: ["gitops-fetch"]),
         .executable(name: "gitops-health", targets: ["gitops-health"]),
+        .executable(name: "gitops-agent", targets: ["gitops-agent"]),
+        .executable(name: "compose-your-own", targets: ["compose-your-own"]),
         .library(name: "EmbeddedCluster", targets: ["EmbeddedCluster"]),
         .executable(name: "embedded-cluster", targets: ["embedded-cluster"]),
     ],
@@ -72,6 +74,23 @@ let package = Package(
             name: "gitops-health",
             dependencies: ["Health", "Manifests", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Examples/gitops-health"),
+        .executableTarget(
+            name: "gitops-agent",
+            dependencies: [
+                "Sync", "KubeClient", "GitSource", "Manifests",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Examples/gitops-agent"),
+        .executableTarget(
+            name: "compose-your-own",
+            dependencies: [
+                "Sync", "KubeClient", "GitSource", "Manifests", "Diff", "Health", "EmbeddedCluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Examples/compose-your-own"),
 
         .target(
             name: "EmbeddedCluster",
