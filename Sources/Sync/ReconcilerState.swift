@@ -82,7 +82,7 @@ public struct ReconcilerState: Sendable, Hashable {
                     "id": .string(r.id), "commit": .string(r.revision.commit),
                     "reference": r.revision.reference.map(Value.string) ?? .null,
                     "trigger": .string(r.trigger.rawValue), "prune": .bool(r.prune),
-                    "startedAt": .string(Self.formatter.string(from: r.startedAt)),
+                    "startedAt": .string(r.startedAt.formatted(Self.timeFormat)),
                 ],
                 forKey: "inFlight"
             )
@@ -139,7 +139,7 @@ public struct ReconcilerState: Sendable, Hashable {
             guard let t = r["trigger"]?.stringValue, let trigger = OperationTrigger(rawValue: t) else {
                 throw bad("inFlight.trigger is missing or unknown")
             }
-            guard let s = r["startedAt"]?.stringValue, let started = Self.formatter.date(from: s) else {
+            guard let s = r["startedAt"]?.stringValue, let started = try? Date(s, strategy: Self.timeFormat) else {
                 throw bad("inFlight.startedAt is not an RFC 3339 time")
             }
             inFlight = OperationRecord(
@@ -171,11 +171,8 @@ public struct ReconcilerState: Sendable, Hashable {
         }
     }
 
-    nonisolated(unsafe) private static let formatter: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
+    /// RFC 3339 with fractional seconds, in UTC.
+    private static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }
 
 /// Where a reconciler keeps its ``ReconcilerState`` between runs.

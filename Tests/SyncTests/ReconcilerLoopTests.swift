@@ -411,6 +411,45 @@ import Testing
         await fixture.shutdown()
     }
 
+    @Test func theStateConfigMapWaitsForTheNamespaceTheSyncCreates() async throws {
+        let fixture = try await LoopFixture.start(files: Self.initialFiles)
+        do {
+            var app = try fixture.application(policy: .manual)
+            app.destination.namespace = "fresh"
+            app.syncOptions.createNamespace = true
+            var options = fixture.options()
+            options.statePersistence = .configMap()
+            let reconciler = Reconciler(application: app, options: options)
+            let log = ReconcilerEventLog(reconciler)
+            // The first save (before the sync) fails: namespace "fresh" does not exist yet.
+            let result = try await reconciler.sync()
+            #expect(result.succeeded)
+            try await eventually("the events arrived") {
+                log.all.contains {
+                    if case .conditionCleared(.stateStoreError) = $0 { return true }
+                    return false
+                }
+            }
+            let raised = log.all.compactMap { event -> ApplicationCondition? in
+                if case .conditionRaised(let c) = event, c.kind == .stateStoreError { return c }
+                return nil
+            }
+            #expect(raised.count == 1 && raised.first?.message.contains("fresh") == true)
+            #expect(reconciler.status.condition(.stateStoreError) == nil)
+            let state = try await fixture.client.get(configMapKind, name: "gitops-state-shop", namespace: "fresh")
+            let saved = try ReconcilerState(
+                json: try #require(state["data"]?["state.json"]?.stringValue),
+                source: "state"
+            )
+            #expect(saved.inFlight == nil && saved.history.count == 1)
+            log.stop()
+        } catch {
+            await fixture.shutdown()
+            throw error
+        }
+        await fixture.shutdown()
+    }
+
     @Test func anUnreachableSourceIsAConditionNotACrash() async throws {
         let fixture = try await LoopFixture.start(files: Self.initialFiles)
         do {
