@@ -34,7 +34,9 @@ extension SyncExecutor {
         let lists = try await concurrentMap(kinds, limit: options.concurrency) { r in
             do {
                 return try await client.list(r.groupVersionKind, namespace: nil, options: ListOptions()).items
-            } catch let e as KubeError where (e.isForbidden || e.isNotFound) && !desiredKinds.contains(r.group + "/" + r.kind) {
+            } catch let e as KubeError
+                where (e.isForbidden || e.isNotFound) && !desiredKinds.contains(r.group + "/" + r.kind)
+            {
                 // A kind this identity may not list (RBAC) or that went away: it holds nothing to
                 // prune that the application could have written.
                 return []
@@ -75,4 +77,3 @@ extension SyncExecutor {
         return results.map { $0! }
     }
 }
-

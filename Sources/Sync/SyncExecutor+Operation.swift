@@ -92,7 +92,9 @@ struct Operation: Sendable {
             phase = .syncFail
             var waves: [[SyncPlan.Step]] = []
             for step in plan.syncFailHooks {
-                if let last = waves.last?.last, last.wave == step.wave { waves[waves.count - 1].append(step) } else {
+                if let last = waves.last?.last, last.wave == step.wave {
+                    waves[waves.count - 1].append(step)
+                } else {
                     waves.append([step])
                 }
             }
@@ -114,7 +116,11 @@ struct Operation: Sendable {
         }
     }
 
-    func finish(_ status: SyncOperationResult.Status, _ message: String, dryRunOnly: Bool = false)
+    func finish(
+        _ status: SyncOperationResult.Status,
+        _ message: String,
+        dryRunOnly: Bool = false
+    )
         -> SyncOperationResult
     {
         let result = SyncOperationResult(
@@ -146,7 +152,8 @@ struct Operation: Sendable {
 
     /// Finds how each kind of the plan is served, and which kinds the plan's own CRDs define.
     mutating func discover(_ steps: [SyncPlan.Step]) async {
-        for step in steps where step.key.kind == "CustomResourceDefinition" && step.key.group == "apiextensions.k8s.io" {
+        for step in steps where step.key.kind == "CustomResourceDefinition" && step.key.group == "apiextensions.k8s.io"
+        {
             let spec = step.object["spec"]
             if let group = spec?["group"]?.stringValue, let kind = spec?["names"]?["kind"]?.stringValue {
                 plannedCRDs[group + "/" + kind] = spec?["scope"]?.stringValue != "Cluster"
@@ -162,9 +169,10 @@ struct Operation: Sendable {
             if let gvk = step.object.groupVersionKind, seen.insert(gvk).inserted { kinds.append(gvk) }
         }
         let client = executor.client
-        let found = (try? await executor.concurrentMap(kinds, limit: options.concurrency) { gvk in
-            try? await client.resource(for: gvk)
-        }) ?? []
+        let found =
+            (try? await executor.concurrentMap(kinds, limit: options.concurrency) { gvk in
+                try? await client.resource(for: gvk)
+            }) ?? []
         for (gvk, resource) in zip(kinds, found) { if let resource { served[gvk] = resource } }
     }
 
@@ -203,7 +211,12 @@ struct Operation: Sendable {
         return object
     }
 
-    func result(_ step: SyncPlan.Step, _ action: ResourceAction, _ message: String = "", key: ResourceKey? = nil)
+    func result(
+        _ step: SyncPlan.Step,
+        _ action: ResourceAction,
+        _ message: String = "",
+        key: ResourceKey? = nil
+    )
         -> ResourceResult
     {
         ResourceResult(
@@ -246,9 +259,17 @@ struct Operation: Sendable {
         }
         if served[gvk] == nil {
             if plannedCRDs[gvk.group + "/" + gvk.kind] != nil {
-                return result(step, step.action == .prune ? .pruned : .created, "its CustomResourceDefinition is created by this sync")
+                return result(
+                    step,
+                    step.action == .prune ? .pruned : .created,
+                    "its CustomResourceDefinition is created by this sync"
+                )
             }
-            return result(step, .failed, "the cluster does not serve \(gvk.apiVersion) \(gvk.kind): is its CustomResourceDefinition installed?")
+            return result(
+                step,
+                .failed,
+                "the cluster does not serve \(gvk.apiVersion) \(gvk.kind): is its CustomResourceDefinition installed?"
+            )
         }
         let existing = liveObject(step.key)
         do {
@@ -263,7 +284,10 @@ struct Operation: Sendable {
                 )
                 return result(step, .pruned, "dry run")
             case .hook:
-                _ = try await client.create(object, options: WriteOptions(fieldManager: options.fieldManager, dryRun: true))
+                _ = try await client.create(
+                    object,
+                    options: WriteOptions(fieldManager: options.fieldManager, dryRun: true)
+                )
                 return result(step, .created, "dry run")
             case .apply:
                 let predicted = try await write(object, step: step, live: existing, dryRun: true)
@@ -370,16 +394,21 @@ struct Operation: Sendable {
         do {
             let written = try await write(object, step: step, live: existing, dryRun: false)
             let action: ResourceAction =
-                existing == nil ? .created : written.resourceVersion == existing?.resourceVersion ? .unchanged : .configured
+                existing == nil
+                ? .created : written.resourceVersion == existing?.resourceVersion ? .unchanged : .configured
             return (result(step, action), written)
         } catch let e as KubeError {
             if let fields = Self.immutableFields(e) {
-                guard recreates(step), let existing else { return (result(step, .failed, Self.immutableMessage(fields, e)), nil) }
+                guard recreates(step), let existing else {
+                    return (result(step, .failed, Self.immutableMessage(fields, e)), nil)
+                }
                 do {
                     try await deleteAndWait(existing)
                     let written = try await write(object, step: step, live: nil, dryRun: false)
                     let list = fields.isEmpty ? "an immutable field" : fields.joined(separator: ", ")
-                    return (result(step, .configured, "deleted and re-created: \(list) cannot change in place"), written)
+                    return (
+                        result(step, .configured, "deleted and re-created: \(list) cannot change in place"), written
+                    )
                 } catch {
                     return (result(step, .failed, "re-creating it failed: \(Self.describe(error))"), nil)
                 }
@@ -435,7 +464,9 @@ struct Operation: Sendable {
         if let e = error as? KubeError {
             var text = e.message
             let causes = (e.status?.causes ?? []).filter { !$0.field.isEmpty && !text.contains($0.field) }
-            if !causes.isEmpty { text += " (" + causes.map { "\($0.field): \($0.message)" }.joined(separator: "; ") + ")" }
+            if !causes.isEmpty {
+                text += " (" + causes.map { "\($0.field): \($0.message)" }.joined(separator: "; ") + ")"
+            }
             return text
         }
         return "\(error)"
@@ -459,7 +490,13 @@ struct Operation: Sendable {
                 emit(.resourceApplied(r))
             } catch let e as KubeError where e.isAlreadyExists {
             } catch {
-                let r = ResourceResult(key: key, phase: .preSync, wave: 0, action: .failed, message: Self.describe(error))
+                let r = ResourceResult(
+                    key: key,
+                    phase: .preSync,
+                    wave: 0,
+                    action: .failed,
+                    message: Self.describe(error)
+                )
                 results.append(r)
                 emit(.resourceFailed(r))
                 fail("cannot create namespace \(name): \(Self.describe(error))")

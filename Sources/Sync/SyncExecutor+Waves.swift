@@ -76,7 +76,8 @@ extension Operation {
     mutating func waitForHealth(_ pending: inout [Pending]) async {
         for i in pending.indices { assess(&pending[i], pending[i].object) }
         let deadline = ContinuousClock.now + options.healthTimeout
-        while pending.contains(where: { $0.verdict == .waiting }) && !pending.contains(where: { $0.verdict == .failed }) {
+        while pending.contains(where: { $0.verdict == .waiting }) && !pending.contains(where: { $0.verdict == .failed })
+        {
             if ContinuousClock.now >= deadline || Task.isCancelled {
                 for i in pending.indices where pending[i].verdict == .waiting {
                     let r = results[pending[i].index]
@@ -85,7 +86,9 @@ extension Operation {
                     results[pending[i].index].action = .failed
                     results[pending[i].index].message = Self.joined(
                         r.message,
-                        Task.isCancelled ? "cancelled while waiting (\(health))" : "\(what) within \(options.healthTimeout) (\(health))"
+                        Task.isCancelled
+                            ? "cancelled while waiting (\(health))"
+                            : "\(what) within \(options.healthTimeout) (\(health))"
                     )
                     pending[i].verdict = .failed
                     emit(.resourceFailed(results[pending[i].index]))

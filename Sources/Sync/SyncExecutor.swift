@@ -91,7 +91,11 @@ public struct SyncExecutor: Sendable {
     ///
     /// Never throws: an operation that cannot run ends with status ``SyncOperationResult/Status/error``
     /// and the reason in its message.
-    public func run(desired: [KubeObject], revision: String, live: [KubeObject]? = nil) async
+    public func run(
+        desired: [KubeObject],
+        revision: String,
+        live: [KubeObject]? = nil
+    ) async
         -> SyncOperationResult
     {
         var operation = Operation(executor: self, revision: revision)

@@ -73,7 +73,8 @@ import Testing
     }
 
     @Test func anUnknownHealthInJSONIsAClearError() throws {
-        let json = #"{"group":"","kind":"ConfigMap","namespace":"a","name":"b","phase":"Sync","wave":0,"action":"created","health":"Fine"}"#
+        let json =
+            #"{"group":"","kind":"ConfigMap","namespace":"a","name":"b","phase":"Sync","wave":0,"action":"created","health":"Fine"}"#
         #expect {
             _ = try JSONDecoder().decode(ResourceResult.self, from: Data(json.utf8))
         } throws: { error in
@@ -101,12 +102,17 @@ import Testing
     @Test func aCRDIsReadyOnlyOnceEstablished() throws {
         let registry = HealthRegistry()
         var crd = try KubeObject(
-            Value(json: #"{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"a.b"}}"#)
+            Value(
+                json:
+                    #"{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"a.b"}}"#
+            )
         )
         #expect(Operation.verdict(of: crd, registry: registry).1 == .waiting)
         crd.fields["status"] = try Value(json: #"{"conditions":[{"type":"Established","status":"False"}]}"#)
         #expect(Operation.verdict(of: crd, registry: registry).1 == .waiting)
-        crd.fields["status"] = try Value(json: #"{"conditions":[{"type":"NamesAccepted","status":"False","message":"taken"}]}"#)
+        crd.fields["status"] = try Value(
+            json: #"{"conditions":[{"type":"NamesAccepted","status":"False","message":"taken"}]}"#
+        )
         #expect(Operation.verdict(of: crd, registry: registry).1 == .failed)
         crd.fields["status"] = try Value(json: #"{"conditions":[{"type":"Established","status":"True"}]}"#)
         #expect(Operation.verdict(of: crd, registry: registry).1 == .ready)

@@ -46,7 +46,8 @@ let deploymentKind = GroupVersionKind(apiVersion: "apps/v1", kind: "Deployment")
 let jobKind = GroupVersionKind(apiVersion: "batch/v1", kind: "Job")
 let namespaceKind = GroupVersionKind(apiVersion: "v1", kind: "Namespace")
 
-func deploymentYAML(_ name: String, wave: Int = 0, app: String? = nil, fail: Bool = false, extra: String = "") -> String {
+func deploymentYAML(_ name: String, wave: Int = 0, app: String? = nil, fail: Bool = false, extra: String = "") -> String
+{
     let label = app ?? name
     var annotations = "argocd.argoproj.io/sync-wave: \"\(wave)\""
     if fail { annotations += ", embedded-cluster.gitops.dev/simulate: fail" }
@@ -58,7 +59,8 @@ func deploymentYAML(_ name: String, wave: Int = 0, app: String? = nil, fail: Boo
         """
 }
 
-func jobYAML(_ name: String, hook: String, policy: String? = nil, generate: Bool = false, fail: Bool = false) -> String {
+func jobYAML(_ name: String, hook: String, policy: String? = nil, generate: Bool = false, fail: Bool = false) -> String
+{
     var annotations = "argocd.argoproj.io/hook: \(hook)"
     if let policy { annotations += ", argocd.argoproj.io/hook-delete-policy: \(policy)" }
     if fail { annotations += ", embedded-cluster.gitops.dev/simulate: fail" }
@@ -87,7 +89,11 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
 }
 
 @Suite(.timeLimit(.minutes(3))) struct SyncExecutorTests {
-    func executor(_ client: KubernetesClient, _ log: EventLog? = nil, configure: (inout SyncOptions) -> Void = { _ in })
+    func executor(
+        _ client: KubernetesClient,
+        _ log: EventLog? = nil,
+        configure: (inout SyncOptions) -> Void = { _ in }
+    )
         -> SyncExecutor
     {
         var options = SyncOptions(app: "shop", fieldManager: "shop-sync", healthTimeout: .seconds(30))
@@ -121,7 +127,9 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
             // Wave 2 started only after the Deployment of wave 1 was Healthy.
             let events = log.all
             let healthy = events.firstIndex {
-                if case .healthChanged(let key, _, let current) = $0 { return key.name == "web" && current.code == .healthy }
+                if case .healthChanged(let key, _, let current) = $0 {
+                    return key.name == "web" && current.code == .healthy
+                }
                 return false
             }
             let wave2 = events.firstIndex {
@@ -129,8 +137,15 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
                 return false
             }
             #expect(healthy != nil && wave2 != nil && healthy! < wave2!)
-            #expect(first.resource(ResourceKey(group: "apps", kind: "Deployment", namespace: "default", name: "web"))?.health?.code == .healthy)
-            if case .operationFinished(let r)? = events.last { #expect(r == first) } else { Issue.record("no operationFinished") }
+            #expect(
+                first.resource(ResourceKey(group: "apps", kind: "Deployment", namespace: "default", name: "web"))?
+                    .health?.code == .healthy
+            )
+            if case .operationFinished(let r)? = events.last {
+                #expect(r == first)
+            } else {
+                Issue.record("no operationFinished")
+            }
 
             let live = try await client.get(configMapKind, name: "config", namespace: "default")
             #expect(live.annotation(Tracking.argoCDKey) == "shop:/ConfigMap:default/config")
@@ -178,7 +193,10 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
             let first = await executor(client) { $0.prune = true }.run(desired: desired, revision: "r1")
             #expect(first.status == .succeeded, "\(first.message)")
             // Adopted: it gains the tracking annotation, not the created-by mark.
-            #expect(first.resource(ResourceKey(group: "", kind: "Namespace", namespace: "", name: "legacy"))?.action == .configured)
+            #expect(
+                first.resource(ResourceKey(group: "", kind: "Namespace", namespace: "", name: "legacy"))?.action
+                    == .configured
+            )
 
             // Pruning off: reported, kept.
             let onlyKeep = Array(desired.prefix(1))
@@ -197,7 +215,9 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
             let pruned = await executor(client, log) { $0.prune = true }.run(desired: onlyKeep, revision: "r4")
             #expect(pruned.status == .succeeded, "\(pruned.message)")
             #expect(Set(pruned.resources(.pruned).map(\.key.name)) == ["gone", "ours"])
-            #expect(await eventuallyNotFound { _ = try await client.get(configMapKind, name: "gone", namespace: "default") })
+            #expect(
+                await eventuallyNotFound { _ = try await client.get(configMapKind, name: "gone", namespace: "default") }
+            )
             #expect(await eventuallyNotFound { _ = try await client.get(namespaceKind, name: "ours", namespace: nil) })
             _ = try await client.get(configMapKind, name: "untracked", namespace: "default")
             _ = try await client.get(configMapKind, name: "protected", namespace: "default")
@@ -208,7 +228,11 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
             #expect(skipped["nodelete"] == "Delete=false")
             #expect(skipped["legacy"]?.contains("not created by this application") == true)
             #expect(skipped["untracked"] == nil)
-            #expect(log.all.contains { if case .resourcePruned(let r) = $0 { return r.key.name == "gone" } else { return false } })
+            #expect(
+                log.all.contains {
+                    if case .resourcePruned(let r) = $0 { return r.key.name == "gone" } else { return false }
+                }
+            )
         }
     }
 
@@ -224,9 +248,13 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
             let result = await executor(client).run(desired: desired, revision: "r1")
             #expect(result.status == .failed)
             #expect(result.message.contains("broken") && result.message.contains("Degraded"), "\(result.message)")
-            let broken = result.resource(ResourceKey(group: "apps", kind: "Deployment", namespace: "default", name: "broken"))
+            let broken = result.resource(
+                ResourceKey(group: "apps", kind: "Deployment", namespace: "default", name: "broken")
+            )
             #expect(broken?.action == .failed && broken?.health?.code == .degraded)
-            #expect(result.resource(ResourceKey(group: "", kind: "ConfigMap", namespace: "default", name: "next")) == nil)
+            #expect(
+                result.resource(ResourceKey(group: "", kind: "ConfigMap", namespace: "default", name: "next")) == nil
+            )
             #expect(await isNotFound { _ = try await client.get(configMapKind, name: "next", namespace: "default") })
         }
     }
@@ -261,10 +289,15 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
             #expect(result.status == .succeeded, "\(result.message)")
             #expect(result.resources.map(\.phase) == [.preSync, .sync, .postSync])
             let migrate = result.resources[0]
-            #expect(migrate.isHook && migrate.key.name.hasPrefix("migrate-") && migrate.key.name.count > "migrate-".count)
+            #expect(
+                migrate.isHook && migrate.key.name.hasPrefix("migrate-") && migrate.key.name.count > "migrate-".count
+            )
             #expect(migrate.health?.code == .healthy && migrate.message.contains("HookSucceeded"), "\(migrate.message)")
-            #expect(await isNotFound { _ = try await client.get(jobKind, name: migrate.key.name, namespace: "default") })
-            let smoke = try await client.get(jobKind, name: "smoke", namespace: "default")  // BeforeHookCreation keeps it
+            #expect(
+                await isNotFound { _ = try await client.get(jobKind, name: migrate.key.name, namespace: "default") }
+            )
+            // BeforeHookCreation keeps it until the next sync.
+            let smoke = try await client.get(jobKind, name: "smoke", namespace: "default")
             #expect(smoke.annotation(Tracking.argoCDKey) != nil)
             let finished = log.all.filter { if case .hookFinished = $0 { return true } else { return false } }
             #expect(finished.count == 2)
@@ -369,7 +402,9 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
             #expect(unchanged.uid == before.uid && unchanged.resourceVersion == before.resourceVersion)
 
             let forced = await sync.run(
-                desired: try objects(deploymentYAML("web", app: "other", extra: "argocd.argoproj.io/sync-options: Force=true")),
+                desired: try objects(
+                    deploymentYAML("web", app: "other", extra: "argocd.argoproj.io/sync-options: Force=true")
+                ),
                 revision: "r3"
             )
             #expect(forced.status == .succeeded, "\(forced.message)")
@@ -446,7 +481,9 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
 
     @Test func anObjectOfAnotherApplicationIsLeftAlone() async throws {
         try await withSyncCluster { client, _ in
-            let desired = try objects("{apiVersion: v1, kind: ConfigMap, metadata: {name: shared}, data: {owner: other}}")
+            let desired = try objects(
+                "{apiVersion: v1, kind: ConfigMap, metadata: {name: shared}, data: {owner: other}}"
+            )
             let other = SyncExecutor(client: client, options: SyncOptions(app: "other"))
             #expect(await other.run(desired: desired, revision: "r1").status == .succeeded)
             var mine = desired
@@ -487,9 +524,38 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
             let events = log.all
             let hookDone = events.firstIndex { if case .hookFinished = $0 { return true } else { return false } }
             let pruned = events.firstIndex {
-                if case .resourcePruned(let r) = $0 { return r.key.name == "old" && r.phase == .postSync } else { return false }
+                if case .resourcePruned(let r) = $0 {
+                    return r.key.name == "old" && r.phase == .postSync
+                } else {
+                    return false
+                }
             }
             #expect(hookDone != nil && pruned != nil && hookDone! < pruned!)
+        }
+    }
+
+    @Test func aFieldConflictWithoutForceIsCaughtByTheDryRun() async throws {
+        try await withSyncCluster { client, _ in
+            // Another manager owns data.k.
+            let theirs = try objects("{apiVersion: v1, kind: ConfigMap, metadata: {name: owned}, data: {k: theirs}}")[0]
+            _ = try await client.apply(theirs, options: ApplyOptions(fieldManager: "someone-else"))
+            let desired = try objects(
+                """
+                {apiVersion: v1, kind: ConfigMap, metadata: {name: first}, data: {k: v}}
+                ---
+                {apiVersion: v1, kind: ConfigMap, metadata: {name: owned}, data: {k: ours}}
+                """
+            )
+            let refused = await executor(client) { $0.forceConflicts = false }.run(desired: desired, revision: "r1")
+            #expect(refused.status == .failed)
+            #expect(refused.resources.map(\.key.name) == ["owned"])
+            #expect(refused.resources.first?.message.contains(".data.k") == true, "\(refused.resources)")
+            #expect(await isNotFound { _ = try await client.get(configMapKind, name: "first", namespace: "default") })
+
+            let forced = await executor(client).run(desired: desired, revision: "r1")
+            #expect(forced.status == .succeeded, "\(forced.message)")
+            let live = try await client.get(configMapKind, name: "owned", namespace: "default")
+            #expect(live["data"]?["k"]?.stringValue == "ours")
         }
     }
 }
