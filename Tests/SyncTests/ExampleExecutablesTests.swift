@@ -10,7 +10,7 @@ import Glibc
 /// The `gitops-agent` and `compose-your-own` examples, run as a user runs them: as processes,
 /// against an embedded cluster and a Git repository the test starts and makes.
 @Suite struct ExampleExecutablesTests {
-    @Test func agentSyncsFollowsNewCommitsAndStopsOnSIGTERM() async throws {
+    @Test func agentSyncsHealsFollowsNewCommitsAndStopsOnSIGTERM() async throws {
         let root = try TemporaryDirectory("agent-example")
         let repo = try FixtureRepository(
             root: root.path,
@@ -51,9 +51,15 @@ import Glibc
             try await eventually("the agent prints Synced Healthy for \(first)", seconds: 120) {
                 agent.output.contains("shop: Synced Healthy revision \(first) (refs/heads/main), last operation Succeeded")
             }
-            var config2 = try await KubernetesClient(configuration: Kubeconfig(yaml: cluster.kubeconfig).resolve())
-                .get(configMapKind, name: "agent-settings", namespace: "default")
-            #expect(config2["data"]?["color"]?.stringValue == "blue")
+            let client = KubernetesClient(configuration: try Kubeconfig(yaml: cluster.kubeconfig).resolve())
+            var settings = try await client.get(configMapKind, name: "agent-settings", namespace: "default")
+            #expect(settings["data"]?["color"]?.stringValue == "blue")
+
+            // Drift is healed: a ConfigMap deleted by hand comes back.
+            _ = try await client.delete(configMapKind, name: "agent-settings", namespace: "default")
+            try await eventually("the deleted ConfigMap is back", seconds: 120) {
+                (try? await client.get(configMapKind, name: "agent-settings", namespace: "default")) != nil
+            }
 
             // A new commit is polled, synced, and its status line printed.
             let second = String(
@@ -66,9 +72,8 @@ import Glibc
             try await eventually("the agent prints Synced Healthy for \(second)", seconds: 120) {
                 agent.output.contains("shop: Synced Healthy revision \(second) (refs/heads/main), last operation Succeeded")
             }
-            config2 = try await KubernetesClient(configuration: Kubeconfig(yaml: cluster.kubeconfig).resolve())
-                .get(configMapKind, name: "agent-settings", namespace: "default")
-            #expect(config2["data"]?["color"]?.stringValue == "green")
+            settings = try await client.get(configMapKind, name: "agent-settings", namespace: "default")
+            #expect(settings["data"]?["color"]?.stringValue == "green")
             // A line is printed when the status changes, never twice in a row.
             let lines = agent.output.split(separator: "\n")
             #expect(zip(lines, lines.dropFirst()).allSatisfy { $0 != $1 }, "\(agent.output)")
