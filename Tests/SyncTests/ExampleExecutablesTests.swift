@@ -49,7 +49,9 @@ import Glibc
             let agent = try ExampleProcess("gitops-agent", ["--config", config], in: root.path)
             defer { agent.stop() }
             try await eventually("the agent prints Synced Healthy for \(first)", seconds: 120) {
-                agent.output.contains("shop: Synced Healthy revision \(first) (refs/heads/main), last operation Succeeded")
+                agent.output.contains(
+                    "shop: Synced Healthy revision \(first) (refs/heads/main), last operation Succeeded"
+                )
             }
             let client = KubernetesClient(configuration: try Kubeconfig(yaml: cluster.kubeconfig).resolve())
             var settings = try await client.get(configMapKind, name: "agent-settings", namespace: "default")
@@ -70,7 +72,9 @@ import Glibc
             )
             try repo.push()
             try await eventually("the agent prints Synced Healthy for \(second)", seconds: 120) {
-                agent.output.contains("shop: Synced Healthy revision \(second) (refs/heads/main), last operation Succeeded")
+                agent.output.contains(
+                    "shop: Synced Healthy revision \(second) (refs/heads/main), last operation Succeeded"
+                )
             }
             settings = try await client.get(configMapKind, name: "agent-settings", namespace: "default")
             #expect(settings["data"]?["color"]?.stringValue == "green")

@@ -20,8 +20,8 @@ import Health
 import KubeClient
 import Logging
 import Manifests
-import Synchronization
 import Sync
+import Synchronization
 
 // MARK: The custom pieces
 
@@ -73,7 +73,8 @@ func describe(_ event: ReconcilerEvent) -> String? {
     case .resourceApplied(let r): "\(r.key) \(r.action.rawValue)"
     case .resourcePruned(let r): "\(r.key) pruned"
     case .resourceFailed(let r): "\(r.key) failed: \(r.message)"
-    case .operationFinished(let result): "sync \(result.status.rawValue)" + (result.succeeded ? "" : ": \(result.message)")
+    case .operationFinished(let result):
+        "sync \(result.status.rawValue)" + (result.succeeded ? "" : ": \(result.message)")
     case .healthChanged(_, let to): "health \(to.code.rawValue)"
     case .conditionRaised(let condition): "condition \(condition)"
     default: nil
@@ -99,7 +100,8 @@ struct ComposeYourOwn: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the cluster to match.") var timeout: Double = 120
 
     func run() async throws {
-        let cluster = embedded ? try await EmbeddedCluster.start(.init(simulateWorkloads: true, simulationDelay: 0.5)) : nil
+        let cluster =
+            embedded ? try await EmbeddedCluster.start(.init(simulateWorkloads: true, simulationDelay: 0.5)) : nil
         let client: KubernetesClient
         if let cluster {
             say("cluster: embedded, \(cluster.url)")

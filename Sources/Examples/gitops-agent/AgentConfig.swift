@@ -114,7 +114,8 @@ private struct Reader {
         for key in object.keys where !keys.contains(key) {
             let place = path.isEmpty ? key : "\(path).\(key)"
             throw ConfigError(
-                description: "\(file): \(place): unknown key '\(key)' (expected one of: \(keys.joined(separator: ", ")))"
+                description:
+                    "\(file): \(place): unknown key '\(key)' (expected one of: \(keys.joined(separator: ", ")))"
             )
         }
     }

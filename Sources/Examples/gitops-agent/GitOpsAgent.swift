@@ -23,7 +23,10 @@ struct GitOpsAgent: AsyncParsableCommand {
         abstract: "Keep the applications of a configuration file synced; stop with SIGTERM or SIGINT."
     )
 
-    @Option(name: .long, help: "The configuration file (YAML): the applications, their sources, destinations and policies.")
+    @Option(
+        name: .long,
+        help: "The configuration file (YAML): the applications, their sources, destinations and policies."
+    )
     var config: String
 
     @Flag(name: .long, help: "Log what the reconcilers do (to standard error).")
