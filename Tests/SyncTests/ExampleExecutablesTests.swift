@@ -117,6 +117,41 @@ import Glibc
         }
     }
 
+    @Test func agentReportsUnreachableSourceAndClusterAsConditionsAndStillStops() async throws {
+        let root = try TemporaryDirectory("agent-example")
+        // A cluster nobody listens on (port 1), and a repository that does not exist.
+        try """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: gone, cluster: {server: "http://127.0.0.1:1"}}]
+        contexts: [{name: gone, context: {cluster: gone, user: ""}}]
+        current-context: gone
+
+        """.write(toFile: root.path + "/kubeconfig", atomically: true, encoding: .utf8)
+        try """
+        cacheDirectory: \(root.path)/cache
+        applications:
+          - name: lost
+            source: {repoURL: \(root.path)/no-such-repository.git}
+            destination: {kubeconfig: \(root.path)/kubeconfig}
+            syncPolicy: {automated: true}
+            pollInterval: 1s
+
+        """.write(toFile: root.path + "/agent.yaml", atomically: true, encoding: .utf8)
+        let agent = try ExampleProcess("gitops-agent", ["--config", "agent.yaml"], in: root.path)
+        defer { agent.stop() }
+        try await eventually("the agent prints the source error", seconds: 120) {
+            agent.output.contains(
+                "lost: Unknown Unknown, no operation yet; StateStoreError: cannot read ConfigMap default/gitops-state-lost"
+            )
+                && agent.output.contains("SourceError: cannot resolve HEAD of \(root.path)/no-such-repository.git")
+        }
+        kill(agent.process.processIdentifier, SIGTERM)
+        let status = try await agent.exit(within: 60)
+        #expect(status == 0, "\(agent.output)")
+        #expect(agent.output.hasSuffix("gitops-agent: stopped\n"))
+    }
+
     @Test func composeYourOwnShowsEachCustomPieceActing() async throws {
         let root = try TemporaryDirectory("compose-example")
         let example = try ExampleProcess("compose-your-own", ["--embedded"], in: root.path)
