@@ -19,6 +19,8 @@ let package = Package(
         .executable(name: "gitops-health", targets: ["gitops-health"]),
         .executable(name: "gitops-diff", targets: ["gitops-diff"]),
         .executable(name: "gitops-sync", targets: ["gitops-sync"]),
+        .executable(name: "gitops-agent", targets: ["gitops-agent"]),
+        .executable(name: "compose-your-own", targets: ["compose-your-own"]),
         .library(name: "EmbeddedCluster", targets: ["EmbeddedCluster"]),
         .executable(name: "embedded-cluster", targets: ["embedded-cluster"]),
     ],
@@ -89,6 +91,23 @@ let package = Package(
                 "GitOps", "EmbeddedCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Examples/gitops-sync"),
+        .executableTarget(
+            name: "gitops-agent",
+            dependencies: [
+                "Sync", "KubeClient", "GitSource", "Manifests",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Examples/gitops-agent"),
+        .executableTarget(
+            name: "compose-your-own",
+            dependencies: [
+                "Sync", "KubeClient", "GitSource", "Manifests", "Diff", "Health", "EmbeddedCluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Examples/compose-your-own"),
 
         .target(
             name: "EmbeddedCluster",
