@@ -249,8 +249,20 @@ public struct GitSourceProvider: SourceProvider {
 
     // MARK: remote operations
 
+    /// A local repository that is not there is named as such (libgit2 would call the path an
+    /// unsupported URL protocol).
+    private func checkLocalRemoteExists() throws {
+        var isDirectory: ObjCBool = false
+        if remote.transport == .local,
+            !FileManager.default.fileExists(atPath: remote.url, isDirectory: &isDirectory) || !isDirectory.boolValue
+        {
+            throw GitSourceError(.invalidURL, "no Git repository at \(remote.url): the directory does not exist", remote: url)
+        }
+    }
+
     /// ls-remote: connect, read the advertisement, disconnect.
     private func listRemote(_ session: RemoteSession) throws -> ReferenceTable {
+        try checkLocalRemoteExists()
         var pointer: OpaquePointer?
         try LibGit2.check(git_remote_create_detached(&pointer, remote.url), "cannot create remote", remote: url)
         guard let pointer else { throw GitSourceError(.git, "cannot create remote", remote: url) }
@@ -300,6 +312,7 @@ public struct GitSourceProvider: SourceProvider {
     /// Fetches branches and tags (forced, pruned) into the cache repository, under the
     /// repository's exclusive lock. Skipped when another fetch started after this request.
     private func fetch(_ session: RemoteSession, extraRefspecs: [String], force: Bool = false) throws {
+        try checkLocalRemoteExists()
         let requested = Date()
         let path = cache.repositoryPath(remote)
         let marker = path + "/gitsource-fetched"
