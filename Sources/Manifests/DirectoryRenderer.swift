@@ -71,6 +71,14 @@ public struct DirectoryRenderer: ManifestRenderer {
                 errors.append(error)
             }
         }
+        try Self.checkUnique(objects, adding: errors)
+        return objects
+    }
+
+    /// Throws `errors`, plus one error for every object defined twice (naming both places), when
+    /// there are any: a single error as itself, several as ``ManifestErrors``.
+    static func checkUnique(_ objects: [SourcedObject], adding errors: [ManifestError]) throws {
+        var errors = errors
         var seen: [ResourceKey: SourceLocation] = [:]
         for item in objects {
             let key = item.object.key
@@ -89,7 +97,6 @@ public struct DirectoryRenderer: ManifestRenderer {
         }
         if errors.count == 1 { throw errors[0] }
         if !errors.isEmpty { throw ManifestErrors(errors) }
-        return objects
     }
 
     /// Reads the objects of one file's bytes: documents, flattened lists, validation.

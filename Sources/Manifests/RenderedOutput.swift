@@ -22,24 +22,7 @@ enum RenderedOutput {
                 errors.append(error)
             }
         }
-        var seen: [ResourceKey: SourceLocation] = [:]
-        for item in objects {
-            let key = item.object.key
-            if let first = seen[key] {
-                errors.append(
-                    ManifestError(
-                        .duplicateResource,
-                        "\(key) is also defined at \(first)",
-                        location: item.location,
-                        object: key.description
-                    )
-                )
-            } else {
-                seen[key] = item.location
-            }
-        }
-        if errors.count == 1 { throw errors[0] }
-        if !errors.isEmpty { throw ManifestErrors(errors) }
+        try DirectoryRenderer.checkUnique(objects, adding: errors)
         return objects.map(\.object)
     }
 
