@@ -30,7 +30,10 @@ struct Comparator {
         self.apiVersion = apiVersion
         // The group is what comes before the '/' ("" for v1): built-in when it has no dot or ends
         // in .k8s.io.
-        if let slash = apiVersion.utf8.firstIndex(of: UInt8(ascii: "/")) {
+        // Only a schema provider asks (see `listType`).
+        if options.schemaProvider == nil {
+            self.isBuiltinGroup = true
+        } else if let slash = apiVersion.utf8.firstIndex(of: UInt8(ascii: "/")) {
             let group = apiVersion[..<slash]
             self.isBuiltinGroup = !group.utf8.contains(UInt8(ascii: ".")) || group.hasSuffix(".k8s.io")
         } else {
@@ -54,23 +57,27 @@ struct Comparator {
     static func skips(_ level: Level, _ key: String) -> Bool {
         switch level {
         case .other: return false
-        case .root: return key == "status" || key == "apiVersion"
+        case .root: return KeyBytes.same(key, "status") || KeyBytes.same(key, "apiVersion")
         case .metadata:
-            switch key {
-            case "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink",
-                "deletionTimestamp", "deletionGracePeriodSeconds":
-                return true
+            switch key.utf8.count {
+            case 3: return KeyBytes.same(key, "uid")
+            case 8: return KeyBytes.same(key, "selfLink")
+            case 10: return KeyBytes.same(key, "generation")
+            case 13: return KeyBytes.same(key, "managedFields")
+            case 15: return KeyBytes.same(key, "resourceVersion")
+            case 17: return KeyBytes.same(key, "creationTimestamp") || KeyBytes.same(key, "deletionTimestamp")
+            case 26: return KeyBytes.same(key, "deletionGracePeriodSeconds")
             default: return false
             }
-        case .annotations: return key == ServerMetadataNormalizer.lastAppliedAnnotation
+        case .annotations: return KeyBytes.same(key, ServerMetadataNormalizer.lastAppliedAnnotation)
         }
     }
 
     @inline(__always)
     static func childLevel(_ level: Level, _ key: String) -> Level {
         switch level {
-        case .root: return key == "metadata" ? .metadata : .other
-        case .metadata: return key == "annotations" ? .annotations : .other
+        case .root: return KeyBytes.same(key, "metadata") ? .metadata : .other
+        case .metadata: return KeyBytes.same(key, "annotations") ? .annotations : .other
         default: return .other
         }
     }
@@ -106,13 +113,13 @@ struct Comparator {
         var matched = 0
         for i in 0..<dEntries.count {
             if level != .other && Comparator.skips(level, dEntries[i].key) {
-                if !(level == .root && dEntries[i].key == "status" && compareStatus) { continue }
+                if !(level == .root && KeyBytes.same(dEntries[i].key, "status") && compareStatus) { continue }
             }
             var li = -1
-            if i < lCount && lEntries[i].key == dEntries[i].key {
+            if i < lCount && KeyBytes.same(lEntries[i].key, dEntries[i].key) {
                 li = i
             } else {
-                for j in 0..<lCount where lEntries[j].key == dEntries[i].key {
+                for j in 0..<lCount where KeyBytes.same(lEntries[j].key, dEntries[i].key) {
                     li = j
                     break
                 }
@@ -152,18 +159,21 @@ struct Comparator {
             }
         }
         guard matched < lCount else { return }
-        // Members only live has: drift only when this manager set them before.
+        // Members only live has: drift only when this manager set them before. The ownership node
+        // of this object is resolved once, at the first such member.
+        var own: OwnNode? = nil
         for j in 0..<lCount {
             if j < 64 {
                 if matchedMask & (1 << UInt64(j)) != 0 { continue }
-            } else if d.index(forKey: lEntries[j].key) != nil {
+            } else if KeyBytes.member(d, lEntries[j].key) != nil {
                 continue
             }
             let key = lEntries[j].key
             let lv = lEntries[j].value
             if level != .other && Comparator.skips(level, key) { continue }
             if Comparator.isEmptyish(lv) { continue }
-            guard currentOwnNode().child(.field(key)).exists else { continue }
+            if own == nil { own = currentOwnNode() }
+            guard let node = own, node.ownsField(key) else { continue }
             steps.append(.field(key))
             ownNodes.append(nil)
             let path = currentPath()
@@ -189,8 +199,11 @@ struct Comparator {
     /// The map names whose values are resource quantities.
     @inline(__always)
     static func isQuantityMap(_ key: String) -> Bool {
-        switch key {
-        case "requests", "limits", "hard", "capacity", "allocatable", "overhead": return true
+        switch key.utf8.count {
+        case 4: return KeyBytes.same(key, "hard")
+        case 6: return KeyBytes.same(key, "limits")
+        case 8: return KeyBytes.same(key, "requests") || KeyBytes.same(key, "capacity") || KeyBytes.same(key, "overhead")
+        case 11: return KeyBytes.same(key, "allocatable")
         default: return false
         }
     }
@@ -199,8 +212,12 @@ struct Comparator {
     /// numbers as strings.
     @inline(__always)
     static func isIntOrString(_ key: String) -> Bool {
-        switch key {
-        case "targetPort", "port", "maxSurge", "maxUnavailable", "minAvailable": return true
+        switch key.utf8.count {
+        case 4: return KeyBytes.same(key, "port")
+        case 8: return KeyBytes.same(key, "maxSurge")
+        case 10: return KeyBytes.same(key, "targetPort")
+        case 12: return KeyBytes.same(key, "minAvailable")
+        case 14: return KeyBytes.same(key, "maxUnavailable")
         default: return false
         }
     }
@@ -400,16 +417,26 @@ struct Comparator {
 
     /// The ownership node of the current position, resolved from the deepest resolved ancestor.
     mutating func currentOwnNode() -> OwnNode {
-        var j = ownNodes.count - 1
+        let top = ownNodes.count - 1
+        if case .some(let node) = ownNodes[top] { return node }
+        var j = top
         while j > 0, Comparator.isUnresolved(ownNodes[j]) { j -= 1 }
         var node: OwnNode
-        if let resolved = ownNodes[j] {
+        if case .some(let resolved) = ownNodes[j] {
             node = resolved
         } else {
             node = rootOwnNode()
             ownNodes[0] = node
         }
-        while j < ownNodes.count - 1 {
+        while j < top {
+            if !node.hasChildren {
+                // `.notOwned` and `.all` are their own children: fill the rest at once.
+                while j < top {
+                    j += 1
+                    ownNodes[j] = node
+                }
+                return node
+            }
             node = node.child(steps[j])
             j += 1
             ownNodes[j] = node

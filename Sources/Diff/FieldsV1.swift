@@ -30,18 +30,14 @@ enum FieldsV1 {
     /// Whether `key` is `f:` followed by `name`, without building the string.
     @inline(__always)
     static func isField(_ key: String, _ name: String) -> Bool {
-        let k = key.utf8
-        guard k.count == name.utf8.count + 2 else { return false }
-        // Native strings are contiguous: compare bytes directly.
-        if let same = k.withContiguousStorageIfAvailable({ kb in
-            name.utf8.withContiguousStorageIfAvailable { nb -> Bool in
-                guard kb[0] == UInt8(ascii: "f"), kb[1] == UInt8(ascii: ":") else { return false }
-                for j in 0..<nb.count where kb[j + 2] != nb[j] { return false }
-                return true
-            }
-        }), let same {
+        let n = name.utf8.count
+        guard key.utf8.count == n + 2 else { return false }
+        if let same = key.utf8.withContiguousStorageIfAvailable({ kb -> Bool in
+            kb[0] == UInt8(ascii: "f") && kb[1] == UInt8(ascii: ":") && KeyBytes.has(kb, at: 2, name)
+        }) {
             return same
         }
+        let k = key.utf8
         var i = k.startIndex
         return consume(k, &i, "f:") && consume(k, &i, name) && i == k.endIndex
     }
@@ -69,8 +65,18 @@ enum FieldsV1 {
 
     /// The member `f:name` of a node.
     static func field(_ node: ObjectValue, _ name: String) -> Value? {
-        for e in node.entries where isField(e.key, name) { return e.value }
-        return nil
+        node.entries.withUnsafeBufferPointer { entries in
+            for i in 0..<entries.count where isField(entries[i].key, name) { return entries[i].value }
+            return nil
+        }
+    }
+
+    /// Whether a node has the member `f:name`.
+    static func hasField(_ node: ObjectValue, _ name: String) -> Bool {
+        node.entries.withUnsafeBufferPointer { entries in
+            for i in 0..<entries.count where isField(entries[i].key, name) { return true }
+            return false
+        }
     }
 
     /// The member `k:{...}` of a map-list element with one key field whose value is a plain
@@ -80,20 +86,31 @@ enum FieldsV1 {
             simple(keyNames[0])
         {
             let name = keyNames[0]
-            let length = name.utf8.count + value.utf8.count + 9
-            for e in node.entries where e.key.utf8.count == length {
-                let k = e.key.utf8
-                // Quick reject on the byte where the value starts.
-                if let first = value.utf8.first, let c = k.withContiguousStorageIfAvailable({ $0[name.utf8.count + 7] }), c != first {
-                    continue
+            let nameCount = name.utf8.count
+            let length = nameCount + value.utf8.count + 9
+            let found: Value?? = node.entries.withUnsafeBufferPointer { entries in
+                for i in 0..<entries.count where entries[i].key.utf8.count == length {
+                    // `k:{"<name>":"<value>"}`, compared in place.
+                    let matches = entries[i].key.utf8.withContiguousStorageIfAvailable { k in
+                        KeyBytes.has(k, at: 0, "k:{\"") && KeyBytes.has(k, at: 4, name)
+                            && KeyBytes.has(k, at: 4 + nameCount, "\":\"") && KeyBytes.has(k, at: 7 + nameCount, value)
+                            && KeyBytes.has(k, at: length - 2, "\"}")
+                    }
+                    if let matches {
+                        if matches { return .some(entries[i].value) }
+                        continue
+                    }
+                    let k = entries[i].key.utf8
+                    var j = k.startIndex
+                    if consume(k, &j, "k:{\"") && consume(k, &j, name) && consume(k, &j, "\":\"") && consume(k, &j, value)
+                        && consume(k, &j, "\"}")
+                    {
+                        return .some(entries[i].value)
+                    }
                 }
-                var i = k.startIndex
-                if consume(k, &i, "k:{\"") && consume(k, &i, name) && consume(k, &i, "\":\"") && consume(k, &i, value)
-                    && consume(k, &i, "\"}")
-                {
-                    return e.value
-                }
+                return nil
             }
+            if let found { return found }
             // The API server writes keys as compact JSON: a plain string key not found is not there.
             return nil
         }
@@ -150,7 +167,19 @@ enum FieldsV1 {
     }
 
     private static func simple(_ s: String) -> Bool {
-        s.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: "&") }
+        if let result = s.utf8.withContiguousStorageIfAvailable({ bytes -> Bool in
+            for b in bytes {
+                if b < 0x20 || b >= 0x7F || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b == UInt8(ascii: "<")
+                    || b == UInt8(ascii: ">") || b == UInt8(ascii: "&")
+                {
+                    return false
+                }
+            }
+            return true
+        }) {
+            return result
+        }
+        return s.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") && $0 != UInt8(ascii: "&") }
     }
 
     /// Whether the field set `root` covers `path`: the path's node is in it, or one of its
@@ -190,7 +219,15 @@ enum OwnNode {
             if o.isEmpty { return .all }
             let next: Value?
             switch step {
-            case .field(let name): next = FieldsV1.field(o, name)
+            case .field(let name):
+                // The common step, found in place without copying the member.
+                return o.entries.withUnsafeBufferPointer { entries in
+                    for i in 0..<entries.count where FieldsV1.isField(entries[i].key, name) {
+                        if case .object(let n) = entries[i].value { return .fields(n) }
+                        return .all
+                    }
+                    return .notOwned
+                }
             case .element(let keys, let element, _): next = FieldsV1.element(o, keyNames: keys, element: element)
             case .index(let i, _): next = FieldsV1.index(o, i)
             case .setValue(let v, _): next = FieldsV1.setElement(o, v)
@@ -220,6 +257,26 @@ enum OwnNode {
         if case .notOwned = self { return false }
         return true
     }
+
+    /// Whether children can differ from this node (`.notOwned` and `.all` are their own children).
+    var hasChildren: Bool {
+        switch self {
+        case .notOwned, .all: return false
+        case .fields, .applied: return true
+        }
+    }
+
+    /// Whether the member `name` of this node is owned: `child(.field(name)).exists`, without
+    /// building the child.
+    func ownsField(_ name: String) -> Bool {
+        switch self {
+        case .notOwned: return false
+        case .all: return true
+        case .fields(let o): return o.isEmpty || FieldsV1.hasField(o, name)
+        case .applied(let v):
+            return v[name] != nil
+        }
+    }
 }
 
 /// One step of the comparison's position, cheap to push and pop; turned into a ``PathComponent``
@@ -234,8 +291,9 @@ enum Step {
     /// A set element and its live position.
     case setValue(Value, liveIndex: Int?)
 
+    @inline(__always)
     static func keyValue(_ key: String, _ element: Value) -> Value? {
-        element[key] ?? BuiltinLists.keyDefault(key)
+        KeyBytes.member(element, key) ?? BuiltinLists.keyDefault(key)
     }
 
     static func keyObject(_ keys: [String], _ element: Value) -> ObjectValue {

@@ -175,31 +175,54 @@ enum SchemaWalker {
 /// `listMapKeys` (k8s.io/api): decided by the list's field name and its parent's.
 enum BuiltinLists {
     static func listType(kind: String, parentKey: String, key: String) -> ListType? {
-        switch key {
-        case "containers", "initContainers", "ephemeralContainers", "volumes", "env", "imagePullSecrets",
-            "resourceClaims", "schedulingGates", "webhooks":
-            return .map(keys: ["name"])
-        case "volumeMounts": return .map(keys: ["mountPath"])
-        case "volumeDevices": return .map(keys: ["devicePath"])
-        case "hostAliases": return .map(keys: ["ip"])
-        case "conditions": return .map(keys: ["type"])
-        case "ownerReferences": return .map(keys: ["uid"])
-        case "topologySpreadConstraints": return .map(keys: ["topologyKey", "whenUnsatisfiable"])
-        case "finalizers": return .set
-        case "ports":
-            switch parentKey {
-            case "containers", "initContainers", "ephemeralContainers": return .map(keys: ["containerPort", "protocol"])
-            case "spec" where kind == "Service": return .map(keys: ["port", "protocol"])
-            default: return nil
+        // Dispatched on the length first: each candidate costs one byte comparison.
+        switch key.utf8.count {
+        case 3: return KeyBytes.same(key, "env") ? name : nil
+        case 5:
+            guard KeyBytes.same(key, "ports") else { return nil }
+            if KeyBytes.same(parentKey, "containers") || KeyBytes.same(parentKey, "initContainers")
+                || KeyBytes.same(parentKey, "ephemeralContainers")
+            {
+                return containerPorts
             }
+            if KeyBytes.same(parentKey, "spec") && kind == "Service" { return servicePorts }
+            return nil
+        case 7: return KeyBytes.same(key, "volumes") ? name : nil
+        case 8: return KeyBytes.same(key, "webhooks") ? name : nil
+        case 10:
+            if KeyBytes.same(key, "containers") { return name }
+            if KeyBytes.same(key, "conditions") { return byType }
+            if KeyBytes.same(key, "finalizers") { return .set }
+            return nil
+        case 11: return KeyBytes.same(key, "hostAliases") ? byIP : nil
+        case 12: return KeyBytes.same(key, "volumeMounts") ? byMountPath : nil
+        case 13: return KeyBytes.same(key, "volumeDevices") ? byDevicePath : nil
+        case 14: return KeyBytes.same(key, "initContainers") || KeyBytes.same(key, "resourceClaims") ? name : nil
+        case 15:
+            if KeyBytes.same(key, "ownerReferences") { return byUID }
+            return KeyBytes.same(key, "schedulingGates") ? name : nil
+        case 16: return KeyBytes.same(key, "imagePullSecrets") ? name : nil
+        case 19: return KeyBytes.same(key, "ephemeralContainers") ? name : nil
+        case 25:
+            return KeyBytes.same(key, "topologySpreadConstraints") ? byTopology : nil
         default: return nil
         }
     }
+
+    private static let name = ListType.map(keys: ["name"])
+    private static let containerPorts = ListType.map(keys: ["containerPort", "protocol"])
+    private static let servicePorts = ListType.map(keys: ["port", "protocol"])
+    private static let byType = ListType.map(keys: ["type"])
+    private static let byIP = ListType.map(keys: ["ip"])
+    private static let byMountPath = ListType.map(keys: ["mountPath"])
+    private static let byDevicePath = ListType.map(keys: ["devicePath"])
+    private static let byUID = ListType.map(keys: ["uid"])
+    private static let byTopology = ListType.map(keys: ["topologyKey", "whenUnsatisfiable"])
 
     /// The value the API server fills into a missing merge-key field, so that a desired port
     /// without `protocol` pairs with the live port whose protocol was defaulted to TCP.
     @inline(__always)
     static func keyDefault(_ key: String) -> Value? {
-        key == "protocol" ? "TCP" : nil
+        KeyBytes.same(key, "protocol") ? "TCP" : nil
     }
 }

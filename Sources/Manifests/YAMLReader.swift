@@ -134,6 +134,58 @@ struct YAMLReader {
     private var nodes = 0
     private var aliasNodes = 0
     private var documentValue: Value?
+    /// Long mapping keys met before: a key repeated across the objects of a stream shares one
+    /// string's storage instead of allocating its own.
+    private var keyCache = KeyCache()
+
+    /// A direct-mapped cache of mapping keys longer than the 15 bytes a string holds inline,
+    /// by a hash of their bytes.
+    private struct KeyCache {
+        private static let slotCount = 512
+        private var slots = [String](repeating: "", count: KeyCache.slotCount)
+
+        /// The key for `text`: the cached string when it has the same bytes, else a new one that
+        /// takes the slot.
+        @inline(__always)
+        mutating func key(_ text: UnsafeBufferPointer<UInt8>) -> String {
+            let n = text.count
+            guard n > 15, n <= 128, let base = text.baseAddress else { return YAMLReader.string(text) }
+            let raw = UnsafeRawPointer(base)
+            var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
+            var i = 0
+            while i + 8 <= n {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+                i += 8
+            }
+            if i < n {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            }
+            let slot = Int(truncatingIfNeeded: (h ^ (h >> 31)) & UInt64(KeyCache.slotCount - 1))
+            let same = slots.withUnsafeBufferPointer { buffer -> Bool in
+                let cached = buffer[slot]
+                guard cached.utf8.count == n else { return false }
+                return cached.utf8.withContiguousStorageIfAvailable { c -> Bool in
+                    guard let cb = c.baseAddress else { return false }
+                    var j = 0
+                    let rc = UnsafeRawPointer(cb)
+                    while j + 8 <= n {
+                        if rc.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+                            != raw.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+                        {
+                            return false
+                        }
+                        j += 8
+                    }
+                    return rc.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+                        == raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+                } ?? false
+            }
+            if same { return slots[slot] }
+            let key = YAMLReader.string(text)
+            slots[slot] = key
+            return key
+        }
+    }
 
     static func read(_ bytes: UnsafeBufferPointer<UInt8>, source: String, limits: ReadLimits) throws -> [YAMLDocument] {
         guard bytes.count <= limits.maxBytes else {
@@ -322,10 +374,14 @@ struct YAMLReader {
             value = try resolveTagged(text, tag: String(cString: tagPointer), mark: event.start_mark)
             isMergeKey = false
         } else if s.style == YAML_PLAIN_SCALAR_STYLE {
-            value = ScalarResolver.nonString(text) ?? .string(Self.string(text))
+            if let resolved = ScalarResolver.nonString(text) {
+                value = resolved
+            } else {
+                value = .string(expectsKey ? keyCache.key(text) : Self.string(text))
+            }
             isMergeKey = s.length == 2 && text[0] == UInt8(ascii: "<") && text[1] == UInt8(ascii: "<")
         } else {
-            value = .string(Self.string(text))
+            value = .string(expectsKey ? keyCache.key(text) : Self.string(text))
             isMergeKey = false
         }
         if let anchor = s.anchor {
@@ -356,7 +412,7 @@ struct YAMLReader {
 
     /// A string from a scalar's bytes (libyaml has checked they are UTF-8).
     @inline(__always)
-    private static func string(_ text: UnsafeBufferPointer<UInt8>) -> String {
+    fileprivate static func string(_ text: UnsafeBufferPointer<UInt8>) -> String {
         String(unsafeUninitializedCapacity: text.count) { buffer in
             guard let base = text.baseAddress else { return 0 }
             buffer.baseAddress?.initialize(from: base, count: text.count)
