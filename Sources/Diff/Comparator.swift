@@ -446,7 +446,11 @@ struct Comparator {
 
     /// Our manager's fields in live, or else the last-applied configuration, or nothing.
     func rootOwnNode() -> OwnNode {
-        if let fields = FieldsV1.fields(of: [options.fieldManager], in: liveFields), case .object(let o) = fields {
+        // An empty set at the root (an apply of nothing but the object's identity) owns nothing;
+        // `{}` means "the whole value" only below the root.
+        if let fields = FieldsV1.fields(of: [options.fieldManager], in: liveFields), case .object(let o) = fields,
+            !o.isEmpty
+        {
             return .fields(o)
         }
         if options.useLastApplied,
