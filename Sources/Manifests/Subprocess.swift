@@ -288,10 +288,18 @@ package struct Subprocess: Sendable {
         let argv = [executable] + arguments
         let envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
-        let spawned = withCStrings(argv) { cArgv in
-            withCStrings(envp) { cEnvp in
-                posix_spawn(&pid, executable, &actions, &attributes, cArgv, cEnvp)
+        var spawned: Int32 = 0
+        // ETXTBSY: a program just written (a plugin script) can still be open for writing in a
+        // child another thread is forking at this moment; that child closes it when it execs.
+        // Retried briefly, as Go's os/exec does.
+        for attempt in 0..<20 {
+            spawned = withCStrings(argv) { cArgv in
+                withCStrings(envp) { cEnvp in
+                    posix_spawn(&pid, executable, &actions, &attributes, cArgv, cEnvp)
+                }
             }
+            guard spawned == ETXTBSY, attempt < 19 else { break }
+            usleep(useconds_t(5_000 * (attempt + 1)))
         }
         guard spawned == 0 else {
             errno = spawned
