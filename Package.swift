@@ -133,14 +133,16 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: [
-                "Sync", "EmbeddedCluster", "Manifests", "KubeClient", "GitSource", "Health", "Diff",
+                "Sync", "EmbeddedCluster", "Manifests", "KubeClient", "GitSource", "Health", "Diff", "GitTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .testTarget(name: "GitOpsTests", dependencies: ["GitOps", "EmbeddedCluster"]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
         .testTarget(name: "JsonnetTests", dependencies: ["Jsonnet", "Manifests"]),
-        .testTarget(name: "GitSourceTests", dependencies: ["GitSource"]),
+        // Real Git servers for the tests that need them (not a product).
+        .target(name: "GitTestSupport", path: "Tests/GitTestSupport"),
+        .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "GitTestSupport"]),
         .testTarget(name: "HealthTests", dependencies: ["Health", "Manifests"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import GitSource
+import GitTestSupport
 import Testing
 
 /// Symbolic links that escape, limits, garbage collection.

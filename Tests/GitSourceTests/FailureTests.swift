@@ -1,5 +1,6 @@
 import Foundation
 import GitSource
+import GitTestSupport
 import Testing
 
 /// Servers that stall, die mid-transfer or cannot be reached: an error within the stall

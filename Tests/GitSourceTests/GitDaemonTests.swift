@@ -1,5 +1,6 @@
 import Foundation
 import GitSource
+import GitTestSupport
 import Testing
 
 /// Clone, fetch and resolution against a real `git daemon` on 127.0.0.1.

@@ -1,4 +1,5 @@
 import Foundation
+import GitTestSupport
 import Testing
 
 #if canImport(Glibc)

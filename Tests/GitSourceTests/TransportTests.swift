@@ -1,5 +1,6 @@
 import Foundation
 import GitSource
+import GitTestSupport
 import Testing
 
 /// HTTP (basic auth, token), HTTPS with a test CA, and SSH (key file, key in memory,

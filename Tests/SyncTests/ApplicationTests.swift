@@ -1,6 +1,7 @@
 import Diff
 import Foundation
 import GitSource
+import GitTestSupport
 import Health
 import KubeClient
 import Manifests

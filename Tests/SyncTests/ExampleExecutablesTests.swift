@@ -1,5 +1,6 @@
 import EmbeddedCluster
 import Foundation
+import GitTestSupport
 import KubeClient
 import Testing
 

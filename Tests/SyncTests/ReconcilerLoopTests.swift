@@ -1,6 +1,7 @@
 import EmbeddedCluster
 import Foundation
 import GitSource
+import GitTestSupport
 import KubeClient
 import Manifests
 import ServiceLifecycle

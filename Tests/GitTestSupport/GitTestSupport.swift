@@ -1,20 +1,19 @@
-// Copied from Tests/GitSourceTests/TestSupport.swift (test targets cannot share sources):
-// a real `git daemon` on 127.0.0.1 and a fixture repository to commit to.
+// Test harness shared by the test targets that need real Git: a `git daemon` on 127.0.0.1,
+// fixture repositories to commit to, server processes that are stopped after the test.
 import Foundation
-import Testing
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// An error of the test harness itself (a missing server binary, a command that failed).
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+package struct HarnessError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// Fails with a clear message when a server binary the tests need is missing.
-func requireExecutable(_ path: String, package: String) throws {
+package func requireExecutable(_ path: String, package: String) throws {
     guard FileManager.default.isExecutableFile(atPath: path) else {
         throw HarnessError(
             "\(path) is missing: install the Debian package '\(package)' (scripts/apt-packages.txt lists it)"
@@ -27,7 +26,7 @@ func requireExecutable(_ path: String, package: String) throws {
 /// Output goes through temporary files, not pipes: Foundation's `Process` lets every child
 /// inherit open descriptors, so a server started meanwhile would hold a pipe open forever.
 @discardableResult
-func sh(
+package func sh(
     _ arguments: [String],
     in directory: String? = nil,
     environment: [String: String] = [:],
@@ -46,7 +45,7 @@ func sh(
     env["GIT_TERMINAL_PROMPT"] = "0"
     for (k, v) in environment { env[k] = v }
     process.environment = env
-    let base = FileManager.default.temporaryDirectory.appendingPathComponent("synctests-sh-\(UUID().uuidString)").path
+    let base = FileManager.default.temporaryDirectory.appendingPathComponent("gitsource-sh-\(UUID().uuidString)").path
     let paths = (out: base + ".out", err: base + ".err", input: base + ".in")
     defer { for p in [paths.out, paths.err, paths.input] { try? FileManager.default.removeItem(atPath: p) } }
     _ = FileManager.default.createFile(atPath: paths.out, contents: nil)
@@ -72,11 +71,11 @@ func sh(
 }
 
 /// A temporary directory removed at deinit.
-final class TemporaryDirectory: @unchecked Sendable {
-    let path: String
-    var url: URL { URL(fileURLWithPath: path) }
+package final class TemporaryDirectory: @unchecked Sendable {
+    package let path: String
+    package var url: URL { URL(fileURLWithPath: path) }
 
-    init(_ name: String = "synctests") throws {
+    package init(_ name: String = "gitsource-test") throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent(
             "\(name)-\(UUID().uuidString.prefix(8))"
         )
@@ -91,12 +90,12 @@ final class TemporaryDirectory: @unchecked Sendable {
 }
 
 /// A bare repository served by the tests, and a working clone to commit and push from.
-final class FixtureRepository: @unchecked Sendable {
-    let bare: String
-    let work: String
+package final class FixtureRepository: @unchecked Sendable {
+    package let bare: String
+    package let work: String
 
     /// Creates `<root>/<name>.git` with a first commit on `main`.
-    init(root: String, name: String, files: [String: String] = ["README.md": "hello\n"]) throws {
+    package init(root: String, name: String, files: [String: String] = ["README.md": "hello\n"]) throws {
         bare = root + "/" + name + ".git"
         work = root + "/" + name + "-work"
         try sh(["git", "init", "-q", "--bare", "-b", "main", bare])
@@ -108,7 +107,7 @@ final class FixtureRepository: @unchecked Sendable {
 
     /// Writes files (relative path: content) and commits them; returns the SHA.
     @discardableResult
-    func commit(_ files: [String: String], message: String, remove: [String] = []) throws -> String {
+    package func commit(_ files: [String: String], message: String, remove: [String] = []) throws -> String {
         for (path, content) in files {
             let url = URL(fileURLWithPath: work + "/" + path)
             try FileManager.default.createDirectory(
@@ -123,18 +122,76 @@ final class FixtureRepository: @unchecked Sendable {
         return try head()
     }
 
-    func head() throws -> String {
+    package func symlink(_ path: String, to target: String) throws {
+        let full = work + "/" + path
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: full).deletingLastPathComponent(),
+            withIntermediateDirectories: true
+        )
+        try FileManager.default.createSymbolicLink(atPath: full, withDestinationPath: target)
+    }
+
+    package func head() throws -> String {
         try sh(["git", "rev-parse", "HEAD"], in: work).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func push(force: Bool = false, refspecs: [String] = ["main"]) throws {
+    package func tag(_ name: String, annotated: Bool = false, at commit: String = "HEAD") throws {
+        if annotated {
+            try sh(["git", "tag", "-a", name, "-m", "release \(name)", commit], in: work)
+        } else {
+            try sh(["git", "tag", name, commit], in: work)
+        }
+    }
+
+    /// Appends commits to `main` in one `git fast-import` run (cheap even for hundreds):
+    /// each writes `files` and gets the given lightweight or annotated tag. Returns the SHAs.
+    package func importCommits(_ commits: [(files: [String: String], tag: String?, annotated: Bool)]) throws -> [String] {
+        var stream = ""
+        func data(_ text: String) { stream += "data \(text.utf8.count)\n\(text)\n" }
+        let parent = try head()
+        for (i, commit) in commits.enumerated() {
+            stream += "commit refs/heads/main\nmark :\(i + 1)\n"
+            stream += "committer Test Committer <committer@example.com> \(1_700_000_000 + i) +0000\n"
+            data("commit \(i)\n")
+            stream += i == 0 ? "from \(parent)\n" : "from :\(i)\n"
+            for (path, content) in commit.files.sorted(by: { $0.key < $1.key }) {
+                stream += "M 644 inline \(path)\n"
+                data(content)
+            }
+            if let tag = commit.tag {
+                if commit.annotated {
+                    stream +=
+                        "tag \(tag)\nfrom :\(i + 1)\ntagger Test Tagger <tagger@example.com> \(1_700_000_000 + i) +0000\n"
+                    data("release \(tag)\n")
+                } else {
+                    stream += "reset refs/tags/\(tag)\nfrom :\(i + 1)\n\n"
+                }
+            }
+        }
+        try sh(["git", "fast-import", "--quiet", "--export-marks=\(work)/.git/marks"], in: work, input: stream)
+        try sh(["git", "reset", "-q", "--hard", "main"], in: work)
+        let marks = try String(contentsOfFile: work + "/.git/marks", encoding: .utf8)
+        var byMark: [Int: String] = [:]
+        for line in marks.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let n = Int(parts[0].dropFirst()) { byMark[n] = String(parts[1]) }
+        }
+        return (1...commits.count).map { byMark[$0] ?? "" }
+    }
+
+    package func push(force: Bool = false, refspecs: [String] = ["main"]) throws {
         try sh(["git", "push", "-q"] + (force ? ["--force"] : []) + ["origin"] + refspecs, in: work)
         try sh(["git", "push", "-q", "--tags"] + (force ? ["--force"] : []) + ["origin"], in: work)
+    }
+
+    package func deleteRemoteTag(_ name: String) throws {
+        try sh(["git", "push", "-q", "origin", ":refs/tags/\(name)"], in: work)
+        try sh(["git", "tag", "-d", name], in: work)
     }
 }
 
 /// A free TCP port on 127.0.0.1 (bound, read, released).
-func freePort() throws -> Int {
+package func freePort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw HarnessError("socket() failed") }
     defer { close(fd) }
@@ -153,7 +210,7 @@ func freePort() throws -> Int {
 }
 
 /// Waits until something accepts TCP connections on the port.
-func waitForPort(_ port: Int, timeout: TimeInterval = 10, process: Process? = nil, name: String) throws {
+package func waitForPort(_ port: Int, timeout: TimeInterval = 10, process: Process? = nil, name: String) throws {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if let process, !process.isRunning {
@@ -177,15 +234,15 @@ func waitForPort(_ port: Int, timeout: TimeInterval = 10, process: Process? = ni
 }
 
 /// A server process started by a test; stopped (TERM, then KILL) at `stop()` or deinit.
-final class ServerProcess: @unchecked Sendable {
-    let process = Process()
-    let name: String
-    let logPath: String
+package final class ServerProcess: @unchecked Sendable {
+    package let process = Process()
+    package let name: String
+    package let logPath: String
 
     /// - Parameter shielded: run the server under a small shell that forwards TERM. For
     ///   servers that close every inherited descriptor (sshd), which Foundation's `Process`
     ///   would read as the server's exit and then block waiting for it.
-    init(
+    package init(
         name: String,
         executable: String,
         arguments: [String],
@@ -217,9 +274,9 @@ final class ServerProcess: @unchecked Sendable {
         try? log?.close()
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    func stop() {
+    package func stop() {
         guard process.isRunning else { return }
         // TERM first, KILL soon after: a child of this process may have TERM blocked (it
         // inherits the signal mask of the thread that started it).
@@ -236,11 +293,11 @@ final class ServerProcess: @unchecked Sendable {
 }
 
 /// `git daemon` serving every repository under `root` over git://127.0.0.1:port.
-final class GitDaemon: @unchecked Sendable {
-    let port: Int
-    let server: ServerProcess
+package final class GitDaemon: @unchecked Sendable {
+    package let port: Int
+    package let server: ServerProcess
 
-    init(root: String) throws {
+    package init(root: String) throws {
         try requireExecutable("/usr/lib/git-core/git-daemon", package: "git")
         port = try freePort()
         server = try ServerProcess(
@@ -255,7 +312,7 @@ final class GitDaemon: @unchecked Sendable {
         try waitForPort(port, process: server.process, name: "git daemon")
     }
 
-    func url(_ name: String) -> String { "git://127.0.0.1:\(port)/\(name).git" }
+    package func url(_ name: String) -> String { "git://127.0.0.1:\(port)/\(name).git" }
 
-    func stop() { server.stop() }
+    package func stop() { server.stop() }
 }
