@@ -67,6 +67,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     static func decode(_ s: Substring) -> String {
+        // The common case, nothing escaped, skips Foundation's search and percent decoding.
+        if !s.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(s) }
         let plus = s.replacingOccurrences(of: "+", with: " ")
         return plus.removingPercentEncoding ?? plus
     }

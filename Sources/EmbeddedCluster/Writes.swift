@@ -550,6 +550,18 @@ extension APIServer {
 
     // MARK: Server-side apply
 
+    /// An apply body: YAML, of which JSON is a subset. Clients mostly send JSON, which the JSON
+    /// reader takes several times faster; what it refuses goes to the YAML reader, whose error
+    /// is the one reported.
+    static func applyConfiguration(_ body: [UInt8]) throws -> Value {
+        if let first = body.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }), first == UInt8(ascii: "{"),
+            let value = try? Value(json: body)
+        {
+            return value
+        }
+        return try Value(yaml: String(decoding: body, as: UTF8.self))
+    }
+
     func apply(
         _ r: APIRequest,
         _ t: ResourceType,
@@ -561,7 +573,7 @@ extension APIServer {
             throw APIError.badRequest("PATCH /\(t.groupResource)/\(name): fieldManager is required for apply requests")
         }
         let value: Value
-        do { value = try Value(yaml: String(decoding: r.body, as: UTF8.self)) } catch {
+        do { value = try Self.applyConfiguration(r.body) } catch {
             throw APIError.badRequest("error decoding YAML: \(error)")
         }
         guard case .object(var config) = value else {

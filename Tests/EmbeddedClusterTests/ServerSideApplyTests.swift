@@ -32,6 +32,31 @@ struct ServerSideApplyTests {
         r.json["metadata"]?["managedFields"]?.arrayValue?.compactMap { $0["manager"]?.stringValue } ?? []
     }
 
+    @Test func jsonAndYAMLBodiesApplyAlike() async throws {
+        try await withCluster { cluster in
+            let port = cluster.port
+            // JSON (what KubeClient sends), YAML flow style that is not JSON, and the same object
+            // in block YAML: the same stored object.
+            let bodies = [
+                #"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","labels":{"app":"yes"}},"spec":{"replicas":2,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"registry.invalid/web:1"}]}}}}"#,
+                #"{apiVersion: apps/v1, kind: Deployment, metadata: {name: web, labels: {app: "yes"}}, spec: {replicas: 2, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: "registry.invalid/web:1"}]}}}}"#,
+                deployment(labels: ["app"], containers: ["web"], replicas: 2),
+            ]
+            var specs: [Value] = []
+            for body in bodies {
+                let r = try apply(port, "a", body)
+                #expect((200..<300).contains(r.status), "\(body) -> \(r.status) \(r.text)")
+                specs.append(r.json["spec"] ?? .null)
+                #expect(r.json["metadata"]?["labels"] == ["app": "yes"])
+            }
+            #expect(specs.count == 3 && specs[0] == specs[1] && specs[1] == specs[2])
+            // A body that is neither JSON nor YAML is refused with the YAML reader's error.
+            let bad = try apply(port, "a", #"{"apiVersion": "apps/v1", "kind": "#)
+            #expect(bad.status == 400)
+            #expect(bad.text.contains("error decoding YAML"))
+        }
+    }
+
     @Test func fieldsAManagerStopsApplyingAreRemoved() async throws {
         try await withCluster { cluster in
             let port = cluster.port
