@@ -282,9 +282,12 @@ private let curlHeader: ccurl_data_callback = { ptr, size, count, user in
     guard let user, let ptr else { return 0 }
     let t = Unmanaged<CurlTransfer>.fromOpaque(user).takeUnretainedValue()
     let n = size * count
-    var line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)[...]
-    while line.last == "\n" || line.last == "\r" { line = line.dropLast() }
-    t.onHeaderLine(line)
+    // The line ending is cut as bytes: in Swift "\r\n" is one Character, so comparing the last
+    // Character with "\r" or "\n" never matches it.
+    let bytes = UnsafeRawBufferPointer(start: ptr, count: n)
+    var end = n
+    while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
+    t.onHeaderLine(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)[...])
     return n
 }
 

@@ -245,3 +245,17 @@ func cm(_ name: String, _ data: [String: String] = [:], labels: [String: String]
         }
     }
 }
+
+/// What libcurl hands the transport line by line arrives without its line ending.
+@Suite(.timeLimit(.minutes(1))) struct CurlHeaderTests {
+    @Test func headerValuesCarryNoLineEnding() async throws {
+        try await withCluster { _, cluster in
+            let request = HTTPRequest(method: "GET", url: "http://127.0.0.1:\(cluster.port)/version")
+            let collected = try await CurlTransport.shared.send(request)
+            #expect(collected.head.status == 200)
+            #expect(collected.head.header("content-type") == "application/json")
+            let streamed = try await CurlTransport.shared.stream(request)
+            #expect(streamed.head.header("content-type") == "application/json")
+        }
+    }
+}
