@@ -128,7 +128,7 @@ let package = Package(
             name: "ManifestsTests", dependencies: ["Manifests", "GitOps"], exclude: ["Fixtures"]),
         .testTarget(name: "DiffTests", dependencies: ["Diff"], exclude: ["Fixtures"]),
         .testTarget(
-            name: "KubeClientTests", dependencies: ["KubeClient", "EmbeddedCluster", "Manifests"],
+            name: "KubeClientTests", dependencies: ["KubeClient", "EmbeddedCluster", "Manifests", "GitTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "SyncTests",
@@ -140,7 +140,8 @@ let package = Package(
         .testTarget(name: "GitOpsTests", dependencies: ["GitOps", "EmbeddedCluster"]),
         .testTarget(name: "SOPSTests", dependencies: ["SOPS"]),
         .testTarget(name: "JsonnetTests", dependencies: ["Jsonnet", "Manifests"]),
-        // Real Git servers for the tests that need them (not a product).
+        // Test harness (git daemon, fixture repositories, server processes, free ports) for the
+        // test targets that start real servers; not a product.
         .target(name: "GitTestSupport", path: "Tests/GitTestSupport"),
         .testTarget(name: "GitSourceTests", dependencies: ["GitSource", "GitTestSupport"]),
         .testTarget(name: "HealthTests", dependencies: ["Health", "Manifests"], exclude: ["Fixtures"]),

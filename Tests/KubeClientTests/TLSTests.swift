@@ -1,5 +1,6 @@
 import EmbeddedCluster
 import Foundation
+import GitTestSupport
 import Manifests
 import Testing
 
@@ -26,23 +27,6 @@ func run(_ args: [String], in dir: String) throws -> String {
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ d: String) { description = d }
-}
-
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
-        }
-    }
-    guard ok else { throw TestFailure("no free port") }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }
 
 /// A CA, a server certificate for 127.0.0.1 and `kube.test`, a client certificate, an unrelated CA;
