@@ -30,11 +30,18 @@ final class MoveStack<Element> {
         capacity *= 2
     }
 
-    /// The element at `index`, which must be below ``count``.
+    /// The element at `index`, which must be below ``count``; modified in place.
     @inline(__always)
     subscript(index: Int) -> Element {
-        get { base[index] }
-        set { base[index] = newValue }
+        _read { yield base[index] }
+        _modify { yield &base[index] }
+    }
+
+    /// Removes the top element, which must exist.
+    @inline(__always)
+    func removeLast() {
+        count -= 1
+        (base + count).deinitialize(count: 1)
     }
 
     /// Moves the elements from `start` to the top into a new array, leaving `start` elements.

@@ -49,30 +49,42 @@ enum ScalarResolver {
         return true
     }
 
+    /// The keywords of go-yaml v2 (`~`, `y`, `yes`, `on`, `true`, `n`, `no`, `off`, `false`, `null`,
+    /// each in lower case, capitalized or upper case), dispatched on the first letter so that a
+    /// word is compared with at most one keyword.
     private static func keyword(_ text: UnsafeBufferPointer<UInt8>) -> Value? {
-        switch text.count {
-        case 1:
-            switch text[0] {
-            case UInt8(ascii: "~"): return .null
-            case UInt8(ascii: "y"), UInt8(ascii: "Y"): return .bool(true)
-            case UInt8(ascii: "n"), UInt8(ascii: "N"): return .bool(false)
-            default: return nil
-            }
-        case 2:
-            if equals(text, "on") || equals(text, "On") || equals(text, "ON") { return .bool(true) }
-            if equals(text, "no") || equals(text, "No") || equals(text, "NO") { return .bool(false) }
-        case 3:
-            if equals(text, "yes") || equals(text, "Yes") || equals(text, "YES") { return .bool(true) }
-            if equals(text, "off") || equals(text, "Off") || equals(text, "OFF") { return .bool(false) }
-        case 4:
-            if equals(text, "true") || equals(text, "True") || equals(text, "TRUE") { return .bool(true) }
-            if equals(text, "null") || equals(text, "Null") || equals(text, "NULL") { return .null }
-        case 5:
-            if equals(text, "false") || equals(text, "False") || equals(text, "FALSE") { return .bool(false) }
+        let n = text.count
+        guard n > 0 else { return nil }
+        if text[0] == UInt8(ascii: "~") { return n == 1 ? .null : nil }
+        switch text[0] | 0x20 {  // the first letter in lower case
+        case UInt8(ascii: "y"):
+            return n == 1 || isKeyword(text, "yes") ? .bool(true) : nil
+        case UInt8(ascii: "n"):
+            if n == 1 || isKeyword(text, "no") { return .bool(false) }
+            return isKeyword(text, "null") ? .null : nil
+        case UInt8(ascii: "t"):
+            return isKeyword(text, "true") ? .bool(true) : nil
+        case UInt8(ascii: "f"):
+            return isKeyword(text, "false") ? .bool(false) : nil
+        case UInt8(ascii: "o"):
+            if isKeyword(text, "on") { return .bool(true) }
+            return isKeyword(text, "off") ? .bool(false) : nil
         default:
-            break
+            return nil
         }
-        return nil
+    }
+
+    /// Whether `text` is `word` (given in lower case) written in lower case, capitalized or in upper
+    /// case; its first letter is known to match in either case.
+    @inline(__always)
+    private static func isKeyword(_ text: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        let n = text.count
+        guard n == word.utf8CodeUnitCount else { return false }
+        let w = word.utf8Start
+        // A lower-case first letter takes a lower-case rest; a capital one, the case of the second.
+        let upperRest = text[0] & 0x20 == 0 && text[1] & 0x20 == 0
+        for k in 1..<n where text[k] != (upperRest ? w[k] & ~0x20 : w[k]) { return false }
+        return true
     }
 
     /// `.inf`, `.Inf`, `.INF` and `.nan`, `.NaN`, `.NAN`, starting at a `.`.

@@ -97,22 +97,17 @@ private final class LibYAMLParser {
 struct YAMLReader {
     /// An open container. Its members live on the reader's shared stacks (``items`` or
     /// ``entries``) from `start` on, and move into one exactly-sized array when it closes: one
-    /// allocation per container instead of one per growth step. The frame is kept small because
-    /// it is pushed and popped for every container; rarely needed state (key indexes, merged
-    /// keys, anchors) lives in side tables keyed by depth.
+    /// allocation per container instead of one per growth step. The frame is kept small and free
+    /// of references because it is pushed and popped for every container; rarely needed state
+    /// (key indexes, merged keys, anchors) lives in side tables keyed by depth.
     private struct Frame {
         var isMapping: Bool
+        /// Whether the parent mapping's key this container is the value of is a merge key (`<<`).
+        var keyIsMerge: Bool
         var start: Int
         var startNodes: Int
-        /// The parent mapping's key this container is the value of, restored when it closes.
-        var key: PendingKey?
-    }
-
-    /// A mapping key read and waiting for its value.
-    private struct PendingKey {
-        var text: String
-        var isMerge: Bool
-        var mark: yaml_mark_t
+        /// Where the parent mapping's key this container is the value of starts.
+        var keyMark: yaml_mark_t
     }
 
     private let source: String
@@ -121,8 +116,14 @@ struct YAMLReader {
     private var frames: [Frame] = []
     /// Whether the innermost open container is a mapping (kept apart from `frames` for speed).
     private var topIsMapping = false
-    /// The key of the innermost mapping that waits for its value.
-    private var pendingKey: PendingKey?
+    /// Whether the innermost mapping has read a key that waits for its value. The key itself is
+    /// already on ``entries``, with a `.null` placeholder for the value, so that nothing
+    /// reference-counted is saved and restored around nested containers.
+    private var keyPending = false
+    /// Whether the pending key is a merge key (`<<`).
+    private var pendingIsMerge = false
+    /// Where the pending key starts, for a duplicate key's error.
+    private var pendingMark = yaml_mark_t()
     private let items = MoveStack<Value>()
     private let entries = MoveStack<ObjectValue.Entry>()
     /// Side tables by frame depth: key positions of large mappings (relative to the frame's
@@ -134,23 +135,81 @@ struct YAMLReader {
     private var nodes = 0
     private var aliasNodes = 0
     private var documentValue: Value?
-    /// Long mapping keys met before: a key repeated across the objects of a stream shares one
-    /// string's storage instead of allocating its own.
-    private var keyCache = KeyCache()
+    /// Mapping keys met before: a key repeated across the objects of a stream is made once; a long
+    /// one shares one string's storage instead of allocating its own.
+    private let keyCache = KeyCache()
 
-    /// A direct-mapped cache of mapping keys longer than the 15 bytes a string holds inline,
-    /// by a hash of their bytes.
-    private struct KeyCache {
-        private static let slotCount = 512
-        private var slots = [String](repeating: "", count: KeyCache.slotCount)
+    /// Direct-mapped caches of mapping keys by a hash of their bytes: keys of up to 15 bytes (which
+    /// a `String` holds inline: the cache saves making and checking the string), and longer ones
+    /// up to 128 bytes (the cache saves an allocation).
+    private final class KeyCache {
+        private struct ShortSlot {
+            var head: UInt64
+            var tail: UInt64
+            var count: Int
+            var key: String
+        }
+
+        private static let shortSlotCount = 512
+        private static let longSlotCount = 512
+        private let short: UnsafeMutablePointer<ShortSlot>
+        private let long: UnsafeMutablePointer<String>
+
+        init() {
+            short = .allocate(capacity: Self.shortSlotCount)
+            short.initialize(repeating: ShortSlot(head: 0, tail: 0, count: -1, key: ""), count: Self.shortSlotCount)
+            long = .allocate(capacity: Self.longSlotCount)
+            long.initialize(repeating: "", count: Self.longSlotCount)
+        }
+
+        deinit {
+            short.deinitialize(count: Self.shortSlotCount)
+            short.deallocate()
+            long.deinitialize(count: Self.longSlotCount)
+            long.deallocate()
+        }
 
         /// The key for `text`: the cached string when it has the same bytes, else a new one that
         /// takes the slot.
         @inline(__always)
-        mutating func key(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        func key(_ text: UnsafeBufferPointer<UInt8>) -> String {
             let n = text.count
-            guard n > 15, n <= 128, let base = text.baseAddress else { return YAMLReader.string(text) }
-            let raw = UnsafeRawPointer(base)
+            guard let base = text.baseAddress, n > 0 else { return "" }
+            if n <= 15 { return shortKey(UnsafeRawPointer(base), n, text) }
+            guard n <= 128 else { return YAMLReader.string(text) }
+            return longKey(UnsafeRawPointer(base), n, text)
+        }
+
+        /// Keys of 1 to 15 bytes, told apart by two words that together hold every byte.
+        @inline(__always)
+        private func shortKey(_ raw: UnsafeRawPointer, _ n: Int, _ text: UnsafeBufferPointer<UInt8>) -> String {
+            let head: UInt64
+            let tail: UInt64
+            if n >= 8 {
+                head = raw.loadUnaligned(as: UInt64.self)
+                tail = raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            } else if n >= 4 {
+                head = UInt64(raw.loadUnaligned(as: UInt32.self))
+                tail = UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            } else {
+                var w: UInt64 = 0
+                for k in 0..<n { w |= UInt64(raw.load(fromByteOffset: k, as: UInt8.self)) << (8 &* k) }
+                head = w
+                tail = 0
+            }
+            let h = (head &* 0x9E37_79B9_7F4A_7C15) ^ ((tail ^ UInt64(truncatingIfNeeded: n)) &* 0xC2B2_AE3D_27D4_EB4F)
+            let slot = short + Int(truncatingIfNeeded: h >> 55)  // 512 slots: the top 9 bits
+            if slot.pointee.head == head && slot.pointee.tail == tail && slot.pointee.count == n {
+                return slot.pointee.key
+            }
+            let key = YAMLReader.string(text)
+            slot.pointee = ShortSlot(head: head, tail: tail, count: n, key: key)
+            return key
+        }
+
+        /// Keys of 16 to 128 bytes, compared in full with the cached one.
+        @inline(__always)
+        private func longKey(_ raw: UnsafeRawPointer, _ n: Int, _ text: UnsafeBufferPointer<UInt8>) -> String {
             var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
             var i = 0
             while i + 8 <= n {
@@ -160,11 +219,9 @@ struct YAMLReader {
             if i < n {
                 h = (h ^ raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
             }
-            let slot = Int(truncatingIfNeeded: (h ^ (h >> 31)) & UInt64(KeyCache.slotCount - 1))
-            let same = slots.withUnsafeBufferPointer { buffer -> Bool in
-                let cached = buffer[slot]
-                guard cached.utf8.count == n else { return false }
-                return cached.utf8.withContiguousStorageIfAvailable { c -> Bool in
+            let slot = long + Int(truncatingIfNeeded: (h ^ (h >> 31)) & UInt64(Self.longSlotCount - 1))
+            let same = slot.pointee.utf8.count == n
+                && slot.pointee.utf8.withContiguousStorageIfAvailable { c -> Bool in
                     guard let cb = c.baseAddress else { return false }
                     var j = 0
                     let rc = UnsafeRawPointer(cb)
@@ -178,11 +235,10 @@ struct YAMLReader {
                     }
                     return rc.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
                         == raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-                } ?? false
-            }
-            if same { return slots[slot] }
+                } == true
+            if same { return slot.pointee }
             let key = YAMLReader.string(text)
-            slots[slot] = key
+            slot.pointee = key
             return key
         }
     }
@@ -221,7 +277,7 @@ struct YAMLReader {
         var documentMark = yaml_mark_t()
         while true {
             guard yaml_parser_parse(parser, &event) == 1 else { throw parserError(parser.pointee) }
-            defer { yaml_event_delete(&event) }
+            defer { cyaml_event_release(&event) }
             switch event.type {
             case YAML_SCALAR_EVENT:
                 if frames.isEmpty { documentMark = event.start_mark }
@@ -271,7 +327,7 @@ struct YAMLReader {
 
     /// Whether the innermost container is a mapping waiting for its next key.
     @inline(__always)
-    private var expectsKey: Bool { topIsMapping && pendingKey == nil }
+    private var expectsKey: Bool { topIsMapping && !keyPending }
 
     @inline(__always)
     private mutating func startContainer(_ event: borrowing yaml_event_t) throws {
@@ -306,12 +362,13 @@ struct YAMLReader {
         frames.append(
             Frame(
                 isMapping: isMapping,
+                keyIsMerge: pendingIsMerge,
                 start: isMapping ? entries.count : items.count,
                 startNodes: nodes,
-                key: pendingKey
+                keyMark: pendingMark
             )
         )
-        pendingKey = nil
+        keyPending = false
         topIsMapping = isMapping
     }
 
@@ -330,8 +387,11 @@ struct YAMLReader {
         if !containerAnchors.isEmpty, let anchor = containerAnchors.removeValue(forKey: depth) {
             anchors[anchor] = (value, nodes - frame.startNodes + 1)
         }
-        pendingKey = frame.key
+        // A container is never a key, so a parent mapping was waiting for it as a key's value.
         topIsMapping = depth > 0 && frames[depth - 1].isMapping
+        keyPending = topIsMapping
+        pendingIsMerge = frame.keyIsMerge
+        pendingMark = frame.keyMark
         try add(value, event.start_mark)
     }
 
@@ -395,9 +455,9 @@ struct YAMLReader {
     }
 
     @inline(__always)
-    private mutating func setKey(_ key: Value, isMerge: Bool, mark: yaml_mark_t) throws {
+    private mutating func setKey(_ key: consuming Value, isMerge: Bool, mark: yaml_mark_t) throws {
         let text: String
-        switch key {
+        switch consume key {
         case .string(let s): text = s
         case .bool(let b): text = b ? "true" : "false"
         case .int(let i): text = String(i)
@@ -407,7 +467,10 @@ struct YAMLReader {
         case .array, .object:
             throw syntaxError("a mapping key must be a scalar", mark)
         }
-        pendingKey = PendingKey(text: text, isMerge: isMerge, mark: mark)
+        entries.push(ObjectValue.Entry(key: text, value: .null))
+        keyPending = true
+        pendingIsMerge = isMerge
+        pendingMark = mark
     }
 
     /// A string from a scalar's bytes (libyaml has checked they are UTF-8).
@@ -422,7 +485,7 @@ struct YAMLReader {
 
     /// Adds a finished value to the innermost container, or makes it the document's root.
     @inline(__always)
-    private mutating func add(_ value: Value, _ mark: yaml_mark_t) throws {
+    private mutating func add(_ value: consuming Value, _ mark: yaml_mark_t) throws {
         guard !frames.isEmpty else {
             documentValue = value
             return
@@ -431,17 +494,24 @@ struct YAMLReader {
             items.push(value)
             return
         }
-        guard let key = pendingKey.take() else { return }
+        guard keyPending else { return }
+        keyPending = false
         let depth = frames.count - 1
-        if key.isMerge {
+        // The key waits on top of `entries` with a placeholder value.
+        let top = entries.count - 1
+        if pendingIsMerge {
+            entries.removeLast()
             try merge(value, into: depth, mark: mark)
-        } else if let existing = position(of: key.text, in: depth) {
-            if mergedKeys[depth]?.remove(key.text) == nil && limits.rejectDuplicateKeys {
-                throw syntaxError("duplicate key '\(key.text)' in a mapping", key.mark)
+        } else if let existing = position(ofKeyAt: top, in: depth) {
+            let key = entries[top].key
+            if mergedKeys[depth]?.remove(key) == nil && limits.rejectDuplicateKeys {
+                throw syntaxError("duplicate key '\(key)' in a mapping", pendingMark)
             }
+            entries.removeLast()
             entries[existing].value = value
         } else {
-            appendEntry(key.text, value, to: depth)
+            entries[top].value = value
+            indexIfLarge(depth)
         }
     }
 
@@ -456,15 +526,35 @@ struct YAMLReader {
         }
     }
 
+    /// The position on ``entries`` of an earlier member of the mapping at `depth` with the same key
+    /// as the one at `top` (the mapping's last), or `nil`.
+    @inline(__always)
+    private func position(ofKeyAt top: Int, in depth: Int) -> Int? {
+        let start = frames[depth].start
+        return entries.withElements(from: start) { buffer in
+            let last = top - start
+            let key = buffer[last].key
+            if !keyIndexes.isEmpty, let keyIndex = keyIndexes[depth] { return keyIndex[key].map { start + $0 } }
+            for k in 0..<last where buffer[k].key == key { return start + k }
+            return nil
+        }
+    }
+
     /// Appends a member to the mapping at `depth`, indexing its keys once it grows large.
     @inline(__always)
     private mutating func appendEntry(_ key: String, _ value: Value, to depth: Int) {
         entries.push(ObjectValue.Entry(key: key, value: value))
+        indexIfLarge(depth)
+    }
+
+    /// Indexes the keys of the mapping at `depth` once it grows large; its last member is new.
+    @inline(__always)
+    private mutating func indexIfLarge(_ depth: Int) {
         let start = frames[depth].start
         let count = entries.count - start
         if count < 24 { return }
         if keyIndexes[depth] != nil {
-            keyIndexes[depth]?[key] = count - 1
+            keyIndexes[depth]?[entries[entries.count - 1].key] = count - 1
         } else {
             var built: [String: Int] = [:]
             built.reserveCapacity(count * 2)
