@@ -7,7 +7,7 @@
 /// node (scalars, aliases, collection starts and ends), without clearing the event afterwards
 /// (`yaml_parser_parse` clears it before filling it). libyaml allocates event data with `malloc`
 /// (its `yaml_malloc`) and frees it with `free`; any other event goes to `yaml_event_delete`.
-static inline void cyaml_event_release(yaml_event_t *event) {
+static inline __attribute__((always_inline)) void cyaml_event_release(yaml_event_t *event) {
     switch (event->type) {
     case YAML_SCALAR_EVENT:
         free(event->data.scalar.anchor);

@@ -37,6 +37,13 @@ final class MoveStack<Element> {
         _modify { yield &base[index] }
     }
 
+    /// Removes and returns the top element, which must exist.
+    @inline(__always)
+    func popLast() -> Element {
+        count -= 1
+        return (base + count).move()
+    }
+
     /// Removes the top element, which must exist.
     @inline(__always)
     func removeLast() {

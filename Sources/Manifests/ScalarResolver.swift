@@ -16,6 +16,25 @@ enum ScalarResolver {
         nonString(text) ?? .string(String(decoding: text, as: UTF8.self))
     }
 
+    /// Whether a plain scalar may mean something other than a string, by its first byte: a cheap
+    /// test that lets most keys and names (`image`, `metadata`, `app`) skip ``nonString(_:)``.
+    @inline(__always)
+    static func mayNotBeString(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = text.first else { return true }
+        switch first {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"):
+            // Keywords start with one of these letters in either case.
+            switch first | 0x20 {
+            case UInt8(ascii: "n"), UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "y"), UInt8(ascii: "o"):
+                return true
+            default:
+                return false
+            }
+        default:
+            return true
+        }
+    }
+
     /// What a plain scalar means when it is not a string (null, a boolean, a number); `nil` when
     /// it is a string.
     static func nonString(_ text: UnsafeBufferPointer<UInt8>) -> Value? {

@@ -113,7 +113,7 @@ struct YAMLReader {
     private let source: String
     private let limits: ReadLimits
     private let input: UnsafeBufferPointer<UInt8>
-    private var frames: [Frame] = []
+    private let frames = MoveStack<Frame>(capacity: 64)
     /// Whether the innermost open container is a mapping (kept apart from `frames` for speed).
     private var topIsMapping = false
     /// Whether the innermost mapping has read a key that waits for its value. The key itself is
@@ -135,14 +135,15 @@ struct YAMLReader {
     private var nodes = 0
     private var aliasNodes = 0
     private var documentValue: Value?
-    /// Mapping keys met before: a key repeated across the objects of a stream is made once; a long
-    /// one shares one string's storage instead of allocating its own.
-    private let keyCache = KeyCache()
+    /// Mapping keys and short scalars met before: a key or a short value repeated across the
+    /// objects of a stream (`name`, `TCP`, `IfNotPresent`) is made once; a long key shares one
+    /// string's storage instead of allocating its own.
+    private let strings = StringCache()
 
-    /// Direct-mapped caches of mapping keys by a hash of their bytes: keys of up to 15 bytes (which
-    /// a `String` holds inline: the cache saves making and checking the string), and longer ones
-    /// up to 128 bytes (the cache saves an allocation).
-    private final class KeyCache {
+    /// Direct-mapped caches of strings by a hash of their bytes: strings of up to 15 bytes (which a
+    /// `String` holds inline: the cache saves making and checking the string), and mapping keys of
+    /// 16 to 128 bytes (the cache saves an allocation; long values rarely repeat).
+    private final class StringCache {
         private struct ShortSlot {
             var head: UInt64
             var tail: UInt64
@@ -169,10 +170,10 @@ struct YAMLReader {
             long.deallocate()
         }
 
-        /// The key for `text`: the cached string when it has the same bytes, else a new one that
-        /// takes the slot.
+        /// The string of `text` (a key, or a value of up to 15 bytes): the cached string when it
+        /// has the same bytes, else a new one that takes the slot.
         @inline(__always)
-        func key(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        func string(_ text: UnsafeBufferPointer<UInt8>) -> String {
             let n = text.count
             guard let base = text.baseAddress, n > 0 else { return "" }
             if n <= 15 { return shortKey(UnsafeRawPointer(base), n, text) }
@@ -280,15 +281,15 @@ struct YAMLReader {
             defer { cyaml_event_release(&event) }
             switch event.type {
             case YAML_SCALAR_EVENT:
-                if frames.isEmpty { documentMark = event.start_mark }
+                if frames.count == 0 { documentMark = event.start_mark }
                 try scalar(event)
             case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
-                if frames.isEmpty { documentMark = event.start_mark }
+                if frames.count == 0 { documentMark = event.start_mark }
                 try startContainer(event)
             case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
                 try endContainer(event)
             case YAML_ALIAS_EVENT:
-                if frames.isEmpty { documentMark = event.start_mark }
+                if frames.count == 0 { documentMark = event.start_mark }
                 try alias(event)
             case YAML_DOCUMENT_START_EVENT:
                 documentValue = nil
@@ -359,7 +360,7 @@ struct YAMLReader {
         }
         nodes += 1
         if let anchorPointer { containerAnchors[frames.count] = String(cString: anchorPointer) }
-        frames.append(
+        frames.push(
             Frame(
                 isMapping: isMapping,
                 keyIsMerge: pendingIsMerge,
@@ -374,7 +375,8 @@ struct YAMLReader {
 
     @inline(__always)
     private mutating func endContainer(_ event: borrowing yaml_event_t) throws {
-        guard let frame = frames.popLast() else { return }
+        guard frames.count > 0 else { return }
+        let frame = frames.popLast()
         let depth = frames.count
         let value: Value
         if frame.isMapping {
@@ -434,14 +436,14 @@ struct YAMLReader {
             value = try resolveTagged(text, tag: String(cString: tagPointer), mark: event.start_mark)
             isMergeKey = false
         } else if s.style == YAML_PLAIN_SCALAR_STYLE {
-            if let resolved = ScalarResolver.nonString(text) {
+            if ScalarResolver.mayNotBeString(text), let resolved = ScalarResolver.nonString(text) {
                 value = resolved
             } else {
-                value = .string(expectsKey ? keyCache.key(text) : Self.string(text))
+                value = .string(expectsKey || s.length <= 15 ? strings.string(text) : Self.string(text))
             }
             isMergeKey = s.length == 2 && text[0] == UInt8(ascii: "<") && text[1] == UInt8(ascii: "<")
         } else {
-            value = .string(expectsKey ? keyCache.key(text) : Self.string(text))
+            value = .string(expectsKey || s.length <= 15 ? strings.string(text) : Self.string(text))
             isMergeKey = false
         }
         if let anchor = s.anchor {
@@ -486,7 +488,7 @@ struct YAMLReader {
     /// Adds a finished value to the innermost container, or makes it the document's root.
     @inline(__always)
     private mutating func add(_ value: consuming Value, _ mark: yaml_mark_t) throws {
-        guard !frames.isEmpty else {
+        guard frames.count > 0 else {
             documentValue = value
             return
         }

@@ -106,6 +106,31 @@ import Testing
         #expect(v["k"] == "~x")
     }
 
+    @Test func theFirstByteTestNeverSkipsANonString() {
+        // Every word that resolves to something other than a string, and every first byte.
+        let words = ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+            "OFF", "true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL", "~", ".inf", "-.Inf",
+            ".nan", "12", "+1", "-1", "0x1F", ".5", ""]
+        for word in words {
+            var bytes = Array(word.utf8)
+            bytes.withUnsafeBufferPointer { text in
+                #expect(ScalarResolver.nonString(text) != nil, "\(word)")
+                #expect(ScalarResolver.mayNotBeString(text), "\(word)")
+            }
+            bytes.removeAll()
+        }
+        for first in UInt8(0x21)...UInt8(0x7E) {
+            for rest in ["", "es", "ull", "rue", "alse", "ff", "1", ".5"] {
+                let bytes = [first] + Array(rest.utf8)
+                bytes.withUnsafeBufferPointer { text in
+                    if !ScalarResolver.mayNotBeString(text) {
+                        #expect(ScalarResolver.nonString(text) == nil, "\(bytes)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func aliasesAsKeysAndValues() throws {
         let v = try Value(yaml: "a: &k name\n*k : v\nb: &m {x: 1}\nc: *m\n")
         #expect(v == ["a": "name", "name": "v", "b": ["x": 1], "c": ["x": 1]])
