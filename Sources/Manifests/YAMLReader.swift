@@ -192,7 +192,7 @@ struct YAMLReader {
             return longKey(UnsafeRawPointer(base), n, text)
         }
 
-        /// Keys of 1 to 15 bytes, told apart by two words that together hold every byte.
+        /// Strings of 1 to 15 bytes, told apart by two words that together hold every byte.
         @inline(__always)
         private func shortKey(_ raw: UnsafeRawPointer, _ n: Int, _ text: UnsafeBufferPointer<UInt8>) -> String {
             let head: UInt64
