@@ -84,11 +84,35 @@ extension Comparator {
         let path = quickPath
         while quickOwnValid <= depth {
             // `.notOwned` and `.all` are their own children.
-            if node.hasChildren { node = node.child(path[quickOwnValid - 1].step) }
+            if node.hasChildren { node = Comparator.quickChild(node, path[quickOwnValid - 1]) }
             if quickOwn.count > quickOwnValid { quickOwn[quickOwnValid] = node } else { quickOwn.append(node) }
             quickOwnValid += 1
         }
         return node
+    }
+
+    /// ``OwnNode/child(_:)`` for a step of the walk; a member of a `fieldsV1` node is found in
+    /// place, without building the step.
+    static func quickChild(_ node: OwnNode, _ step: QuickStep) -> OwnNode {
+        guard case .fields(let o) = node, case .field(let entry) = step else { return node.child(step.step) }
+        return o.withEntries { entries in
+            if entries.isEmpty { return .all }
+            for i in 0..<entries.count where FieldsV1.isField(entries[i].key, entry.pointee.key) {
+                if case .object(let n) = entries[i].value { return .fields(n) }
+                return .all
+            }
+            return .notOwned
+        }
+    }
+
+    /// ``OwnNode/ownsField(_:)``, scanning a `fieldsV1` node in place.
+    static func quickOwnsField(_ node: OwnNode, _ name: String) -> Bool {
+        guard case .fields(let o) = node else { return node.ownsField(name) }
+        return o.withEntries { entries in
+            if entries.isEmpty { return true }
+            for i in 0..<entries.count where FieldsV1.isField(entries[i].key, name) { return true }
+            return false
+        }
     }
 
     private mutating func quickEntries(
@@ -151,7 +175,7 @@ extension Comparator {
             if Comparator.isEmptyish(lEntries[j].value) { continue }
             if own == nil { own = quickOwnNode() }
             // A field this manager set before, removed from Git: drift unless the server's default.
-            if let node = own, node.ownsField(key) {
+            if let node = own, Comparator.quickOwnsField(node, key) {
                 var components = quickPath.map(\.step.component)
                 components.append(.field(key))
                 let path = FieldPath(components)
