@@ -34,17 +34,16 @@ extension Comparator {
 
     /// Whether the full comparison of `desired` with `live` would find no change.
     mutating func isInSync(_ desired: ObjectValue, _ live: ObjectValue) -> Bool {
-        let stack = UnsafeMutablePointer<QuickStep>.allocate(capacity: Comparator.maxQuickDepth)
-        quickSteps = stack
-        quickDepth = 0
-        quickOwnValid = 0
-        quickOwn.reserveCapacity(17)
-        defer {
-            quickSteps = nil
-            stack.deallocate()  // `QuickStep` is a trivial type: nothing to deinitialize
-        }
-        return desired.withEntries { d in
-            live.withEntries { l in quickEntries(d, l, parentKey: "", level: .root, quantities: false) }
+        // The stack lives on the call stack (no allocation per pair); `QuickStep` is a trivial
+        // type, so nothing needs deinitializing.
+        withUnsafeTemporaryAllocation(of: QuickStep.self, capacity: Comparator.maxQuickDepth) { stack in
+            quickSteps = stack.baseAddress
+            quickDepth = 0
+            quickOwnValid = 0
+            defer { quickSteps = nil }
+            return desired.withEntries { d in
+                live.withEntries { l in quickEntries(d, l, parentKey: "", level: .root, quantities: false) }
+            }
         }
     }
 
@@ -75,6 +74,7 @@ extension Comparator {
     /// The ownership node of the current position, resolved from the deepest resolved ancestor.
     private mutating func quickOwnNode() -> OwnNode {
         if quickOwnValid == 0 {
+            if quickOwn.isEmpty { quickOwn.reserveCapacity(17) }
             let root = rootOwnNode()
             if quickOwn.isEmpty { quickOwn.append(root) } else { quickOwn[0] = root }
             quickOwnValid = 1
