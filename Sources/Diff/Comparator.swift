@@ -22,6 +22,14 @@ struct Comparator {
     /// Ownership nodes along `steps` (index 0 is the root); `nil` until needed.
     var ownNodes: [OwnNode?] = [nil]
     var changes: [Change] = []
+    /// The position of the in-sync walk (``isInSync(_:_:)``), kept as pointers into the trees: a
+    /// stack of `maxQuickDepth` steps, allocated for the walk only, and its depth.
+    var quickSteps = UnsafeMutablePointer<QuickStep>(bitPattern: 0)
+    var quickDepth = 0
+    /// Ownership nodes along `quickSteps` (index 0 is the root); the first `quickOwnValid` are
+    /// resolved for the current position.
+    var quickOwn: [OwnNode] = []
+    var quickOwnValid = 0
 
     init(options: DiffOptions, desired: KubeObject, live: KubeObject) {
         self.options = options
@@ -246,12 +254,18 @@ struct Comparator {
     var gvk: GroupVersionKind { GroupVersionKind(apiVersion: apiVersion, kind: kind) }
 
     func listType(key: String, parentKey: String) -> ListType {
+        listType(key: key, parentKey: parentKey, fieldNames: options.schemaProvider == nil ? [] : fieldNames())
+    }
+
+    /// The list type at the current position, whose field names from the root are `fieldNames`
+    /// (needed only when there is a schema provider).
+    func listType(key: String, parentKey: String, fieldNames: [String]) -> ListType {
         if !isBuiltinGroup, let schema = options.schemaProvider {
-            if let t = schema.listType(for: gvk, at: fieldNames()) { return t }
+            if let t = schema.listType(for: gvk, at: fieldNames) { return t }
         }
         if let t = BuiltinLists.listType(kind: kind, parentKey: parentKey, key: key) { return t }
         if isBuiltinGroup, let schema = options.schemaProvider {
-            if let t = schema.listType(for: gvk, at: fieldNames()) { return t }
+            if let t = schema.listType(for: gvk, at: fieldNames) { return t }
         }
         return .atomic
     }

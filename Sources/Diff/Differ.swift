@@ -169,8 +169,32 @@ public struct Differ: Sendable {
         var live = live
         try prepare(&desired, &live)
         var comparator = Comparator(options: options, desired: desired, live: live)
+        // Most pairs are in sync: a walk that builds nothing decides them; the full comparison
+        // runs only for the others.
+        if !comparator.isInSync(desired.fields, live.fields) {
+            comparator.compareRoot(desired.fields, live.fields)
+        }
+        return finish(comparator.changes, desired: desired, live: live, comparesStatus: comparator.compareStatus)
+    }
+
+    /// The offline comparison without its fast path: the reference ``diff(desired:live:)`` must
+    /// agree with, for tests.
+    func fullDiff(desired: KubeObject, live: KubeObject) throws -> ObjectDiff {
+        var desired = desired
+        var live = live
+        try prepare(&desired, &live)
+        var comparator = Comparator(options: options, desired: desired, live: live)
         comparator.compareRoot(desired.fields, live.fields)
         return finish(comparator.changes, desired: desired, live: live, comparesStatus: comparator.compareStatus)
+    }
+
+    /// Whether the fast path alone says the pair is in sync, for tests.
+    func fastPathSaysInSync(desired: KubeObject, live: KubeObject) throws -> Bool {
+        var desired = desired
+        var live = live
+        try prepare(&desired, &live)
+        var comparator = Comparator(options: options, desired: desired, live: live)
+        return comparator.isInSync(desired.fields, live.fields)
     }
 
     /// Pairs desired and live objects by ``ResourceKey`` and compares each pair.

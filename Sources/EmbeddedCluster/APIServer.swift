@@ -10,8 +10,13 @@ struct APIRequest: Sendable {
     var headers: [(String, String)]
     var body: [UInt8]
 
+    /// The first value of a header; `name` in lower case (names compare without case, as
+    /// ASCII bytes: no string is made per header looked at).
     func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name }?.1
+        headers.first { header in
+            header.0.utf8.count == name.utf8.count
+                && zip(header.0.utf8, name.utf8).allSatisfy { a, b in (a >= 0x41 && a <= 0x5A ? a + 0x20 : a) == b }
+        }?.1
     }
 
     var pretty: Bool {
@@ -90,6 +95,19 @@ final class APIServer: Sendable {
         return .full(status: code, headers: h, body: Render.json(value, pretty: r.pretty))
     }
 
+    /// "protobuf" or "cbor" when a content type names that binary encoding; nil for the text
+    /// ones (compared as bytes: this runs for every request with a body).
+    static func binaryEncoding(_ contentType: String) -> String? {
+        let bytes = Array(contentType.utf8)
+        for name in ["protobuf", "cbor"] where bytes.count >= name.utf8.count {
+            let needle = Array(name.utf8)
+            for start in 0...(bytes.count - needle.count) where bytes[start..<start + needle.count].elementsEqual(needle) {
+                return name
+            }
+        }
+        return nil
+    }
+
     private func route(_ r: APIRequest) throws -> APIResponse {
         var r = r
         if r.method == "POST" && r.path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" {
@@ -106,14 +124,14 @@ final class APIServer: Sendable {
                 code: 201
             )
         }
-        if !r.body.isEmpty, let ct = r.header("content-type"), ct.contains("protobuf"),
+        if !r.body.isEmpty, let ct = r.header("content-type"), Self.binaryEncoding(ct) == "protobuf",
             let value = try? Protobuf.decode(r.body), let json = try? value.jsonBytes()
         {
             r.body = json
             r.headers =
                 r.headers.filter { $0.0.lowercased() != "content-type" } + [("Content-Type", "application/json")]
         }
-        if !r.body.isEmpty, let ct = r.header("content-type"), ct.contains("protobuf") || ct.contains("cbor") {
+        if !r.body.isEmpty, let ct = r.header("content-type"), Self.binaryEncoding(ct) != nil {
             throw APIError(
                 code: 415,
                 reason: "UnsupportedMediaType",

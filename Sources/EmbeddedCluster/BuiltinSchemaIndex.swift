@@ -3,8 +3,10 @@ import Manifests
 /// The built-in kinds' OpenAPI schemas (core and apps, from the real server's documents).
 enum BuiltinSchemaIndex {
     static let schemas: ObjectValue = (try? Value(json: Array(BuiltinSchemas.json.utf8)))?.objectValue ?? ObjectValue()
-    static let byName: [String: Value] = Dictionary(
-        schemas.entries.map { ($0.key, $0.value) },
+    /// A schema by the `$ref` that names it (`#/components/schemas/NAME`), so that following a
+    /// reference, which validation does for every nested field, is one lookup.
+    static let byRef: [String: Value] = Dictionary(
+        schemas.entries.map { ("#/components/schemas/" + $0.key, $0.value) },
         uniquingKeysWith: { a, _ in a }
     )
 
@@ -27,10 +29,10 @@ enum BuiltinSchemaIndex {
     static func resolve(_ s: Value) -> Value {
         var s = s
         for _ in 0..<8 {
-            if let ref = s["$ref"]?.stringValue, let target = byName[String(ref.split(separator: "/").last ?? "")] {
+            if let ref = s["$ref"]?.stringValue, let target = byRef[ref] {
                 s = target
             } else if let all = s["allOf"]?.arrayValue, all.count == 1, let ref = all[0]["$ref"]?.stringValue,
-                let target = byName[String(ref.split(separator: "/").last ?? "")]
+                let target = byRef[ref]
             {
                 s = target
             } else {

@@ -293,7 +293,8 @@ extension APIServer {
         _ input: ObjectValue,
         _ t: ResourceType,
         _ r: APIRequest,
-        managedFields: Value?
+        managedFields: Value?,
+        validated: [String]? = nil
     )
         throws -> APIResponse
     {
@@ -317,7 +318,7 @@ extension APIServer {
         try checkNamespace(s, t, ns, name: name)
         for k in Self.systemMetadata { o["metadata"]?[k] = nil }
         if t.kind == "Service" && t.group == "" { assignServiceAddresses(&o, old: nil, &s) }
-        let warnings = try fieldValidation(&o, t, r)
+        let warnings = try validated ?? fieldValidation(&o, t, r)
         Admission.applyDefaults(&o, t)
         let causes = Admission.validate(o, t)
         if !causes.isEmpty { throw APIError.invalid(kind: t.kind, group: t.group, name: name, causes: causes) }
@@ -390,7 +391,8 @@ extension APIServer {
         manager: String,
         subresource: String?,
         managedFields: Value?,
-        dryRun: Bool? = nil
+        dryRun: Bool? = nil,
+        validated: [String]? = nil
     ) throws -> APIResponse {
         try checkShape(input, t)
         var o = input
@@ -406,7 +408,7 @@ extension APIServer {
             o["metadata"]?["name"] = old["metadata"]?["name"]
             o["metadata"]?["namespace"] = old["metadata"]?["namespace"]
             if t.kind == "Service" && t.group == "" { assignServiceAddresses(&o, old: old, &s) }
-            warnings = try fieldValidation(&o, t, r)
+            warnings = try validated ?? fieldValidation(&o, t, r)
             Admission.applyDefaults(&o, t)
             let causes = Admission.validate(o, t) + Admission.validateUpdate(old: old, new: o, t)
             if !causes.isEmpty { throw APIError.invalid(kind: t.kind, group: t.group, name: name, causes: causes) }
@@ -586,7 +588,10 @@ extension APIServer {
         }
         config["metadata"]?["name"] = .string(name)
         try checkShape(config, t)
-        _ = try fieldValidation(&config, t, r)
+        // Validated once, here: the merge below adds only what the stored object has, which was
+        // validated when it was written. The warnings (unknown fields, when not strict) go back
+        // with the answer.
+        let warnings = try fieldValidation(&config, t, r)
         if t.isCustom, let schema = t.schema {
             var copy = config
             _ = StructuralSchema.unknownFields(&copy, schema: schema, remove: true)
@@ -699,7 +704,7 @@ extension APIServer {
                 entries.append(mine)
             }
             guard let old else {
-                return try createLocked(&s, newObject, t, r, managedFields: .array(entries))
+                return try createLocked(&s, newObject, t, r, managedFields: .array(entries), validated: warnings)
             }
             return try commitUpdate(
                 &s,
@@ -709,7 +714,8 @@ extension APIServer {
                 r,
                 manager: manager,
                 subresource: subresource,
-                managedFields: .array(entries)
+                managedFields: .array(entries),
+                validated: warnings
             )
         }
     }

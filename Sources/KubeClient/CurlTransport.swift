@@ -11,6 +11,8 @@ public final class CurlTransport: HTTPTransport, Sendable {
     /// `nil` when libcurl could not create its multi handle (out of memory): every request then
     /// fails with a transport error instead of the process stopping.
     private let handle: CurlMulti?
+    /// Easy handles of finished transfers, kept for the next ones.
+    private let handles = CurlHandlePool()
 
     /// One transport per process is usually enough: ``shared``.
     public static let shared = CurlTransport()
@@ -40,7 +42,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
     /// Sends a request and collects the whole answer.
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         let multi = try self.multi
-        let transfer = try CurlTransfer(request)
+        let transfer = try CurlTransfer(request, handles: handles)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<HTTPResponse, Error>) in
                 if Task.isCancelled { return c.resume(throwing: CancellationError()) }
@@ -55,7 +57,7 @@ public final class CurlTransport: HTTPTransport, Sendable {
     /// Sends a request; returns when the headers are in, with the body as a stream.
     public func stream(_ request: HTTPRequest) async throws -> HTTPStreamingResponse {
         let multi = try self.multi
-        let transfer = try CurlTransfer(request)
+        let transfer = try CurlTransfer(request, handles: handles)
         let (body, continuation) = AsyncThrowingStream<[UInt8], Error>.makeStream()
         let m = multi
         continuation.onTermination = { @Sendable _ in m.cancel(transfer) }
@@ -69,6 +71,42 @@ public final class CurlTransport: HTTPTransport, Sendable {
             multi.cancel(transfer)
         }
         return HTTPStreamingResponse(head: head, body: body)
+    }
+}
+
+/// Easy handles of finished transfers, reset and kept (up to ``capacity``) for the next ones:
+/// a new handle costs libcurl several allocations (its state and a 16 KB receive buffer), which
+/// showed as a tenth of the client's time when a sync sends thousands of small requests.
+final class CurlHandlePool: @unchecked Sendable {
+    static let capacity = 64
+
+    /// An idle handle: nothing else points at it while it is in the pool.
+    private struct Idle: @unchecked Sendable {
+        let easy: UnsafeMutableRawPointer
+    }
+
+    private let idle = Mutex<[Idle]>([])
+
+    /// A handle with every option at its default: a kept one, or a new one (nil when libcurl
+    /// cannot allocate it).
+    func take() -> UnsafeMutableRawPointer? {
+        if let kept = idle.withLock({ $0.popLast() }) { return kept.easy }
+        return curl_easy_init()
+    }
+
+    /// Takes back the handle of a transfer that is no longer in the multi handle.
+    func give(_ easy: UnsafeMutableRawPointer) {
+        curl_easy_reset(easy)
+        let kept = idle.withLock { list -> Bool in
+            guard list.count < Self.capacity else { return false }
+            list.append(Idle(easy: easy))
+            return true
+        }
+        if !kept { curl_easy_cleanup(easy) }
+    }
+
+    deinit {
+        for kept in idle.withLock({ $0 }) { curl_easy_cleanup(kept.easy) }
     }
 }
 
@@ -87,6 +125,7 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     let easy: UnsafeMutableRawPointer
+    private let handles: CurlHandlePool
     private var headerList: UnsafeMutablePointer<curl_slist>?
     private var connectTo: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -98,9 +137,10 @@ final class CurlTransfer: @unchecked Sendable {
     var body: [UInt8] = []
     var headDelivered = false
 
-    init(_ request: HTTPRequest) throws {
-        guard let easy = curl_easy_init() else { throw KubeError.transport("curl_easy_init failed") }
+    init(_ request: HTTPRequest, handles: CurlHandlePool) throws {
+        guard let easy = handles.take() else { throw KubeError.transport("curl_easy_init failed") }
         self.easy = easy
+        self.handles = handles
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         location = "\(request.method) \(request.url)"
@@ -108,7 +148,8 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     deinit {
-        curl_easy_cleanup(easy)
+        // Reset first: the handle points at the lists and the error buffer freed below.
+        handles.give(easy)
         if let headerList { curl_slist_free_all(headerList) }
         if let connectTo { curl_slist_free_all(connectTo) }
         errorBuffer.deallocate()
@@ -201,21 +242,47 @@ final class CurlTransfer: @unchecked Sendable {
 
     var head: HTTPResponseHead { HTTPResponseHead(status: status, headers: headers, httpVersion: httpVersion) }
 
-    func onHeaderLine(_ line: Substring) {
-        if line.hasPrefix("HTTP/") {
-            headers.removeAll()
-            let parts = line.split(separator: " ", maxSplits: 2)
-            httpVersion = parts.first.map { String($0.dropFirst(5)) } ?? "1.1"
-            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+    /// One header line of the response, its line ending cut: a status line (again for each
+    /// response of a redirect or an interim `1xx`), a header, or the empty line ending the head.
+    /// Read as bytes: it runs for every header of every response on the one curl thread.
+    func onHeaderLine(_ line: UnsafeRawBufferPointer) {
+        let space: UInt8 = 0x20, tab: UInt8 = 0x09
+        if line.starts(with: "HTTP/".utf8) {
+            headers.removeAll(keepingCapacity: true)
+            var i = 5
+            while i < line.count && line[i] != space { i += 1 }
+            httpVersion = String(decoding: UnsafeRawBufferPointer(rebasing: line[5..<i]), as: UTF8.self)
+            while i < line.count && line[i] == space { i += 1 }
+            var code = 0
+            var digits = 0
+            while i < line.count && line[i] != space {
+                guard (0x30...0x39).contains(line[i]), digits < 3 else {
+                    code = 0
+                    break
+                }
+                code = code * 10 + Int(line[i] - 0x30)
+                digits += 1
+                i += 1
+            }
+            status = code
         } else if line.isEmpty {
             if status >= 200, !headDelivered, case .stream(let c, _) = mode {
                 headDelivered = true
                 c.resume(returning: head)
             }
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            headers.append((name, value))
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            let name = String(unsafeUninitializedCapacity: colon) { out in
+                for i in 0..<colon {
+                    let b = line[i]
+                    out[i] = b >= 0x41 && b <= 0x5A ? b + 0x20 : b
+                }
+                return colon
+            }
+            var start = colon + 1
+            var end = line.count
+            while start < end && (line[start] == space || line[start] == tab) { start += 1 }
+            while end > start && (line[end - 1] == space || line[end - 1] == tab) { end -= 1 }
+            headers.append((name, String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)))
         }
     }
 
@@ -287,7 +354,7 @@ private let curlHeader: ccurl_data_callback = { ptr, size, count, user in
     let bytes = UnsafeRawBufferPointer(start: ptr, count: n)
     var end = n
     while end > 0, bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D { end -= 1 }
-    t.onHeaderLine(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), as: UTF8.self)[...])
+    t.onHeaderLine(UnsafeRawBufferPointer(rebasing: bytes[0..<end]))
     return n
 }
 
@@ -297,6 +364,9 @@ final class CurlMulti: @unchecked Sendable {
         var adds: [CurlTransfer] = []
         var cancels: [CurlTransfer] = []
         var stopped = false
+        /// Whether the loop has found the queue empty and waits (or is about to) in
+        /// `curl_multi_poll`, so that the next change must wake it.
+        var waiting = false
     }
 
     private let multi: UnsafeMutableRawPointer
@@ -313,23 +383,35 @@ final class CurlMulti: @unchecked Sendable {
     deinit { curl_multi_cleanup(multi) }
 
     func add(_ t: CurlTransfer) {
-        let stopped = pending.withLock { p -> Bool in
+        let refused = queue { p in
             if p.stopped { return true }
             p.adds.append(t)
             return false
         }
-        if stopped { t.finish(KubeError.transport("the transport was shut down", location: t.location)) }
-        curl_multi_wakeup(multi)
+        if refused { t.finish(KubeError.transport("the transport was shut down", location: t.location)) }
     }
 
     func cancel(_ t: CurlTransfer) {
-        pending.withLock { $0.cancels.append(t) }
-        curl_multi_wakeup(multi)
+        queue { $0.cancels.append(t) }
     }
 
     func stop() {
-        pending.withLock { $0.stopped = true }
-        curl_multi_wakeup(multi)
+        queue { $0.stopped = true }
+    }
+
+    /// Changes the queue of work for the loop, and wakes the loop when it waits in
+    /// `curl_multi_poll`: only the first change after it went to sleep pays for a wakeup (a
+    /// write to curl's socket pair and a thread switch); the loop takes the rest of the queue
+    /// with it.
+    @discardableResult
+    private func queue<R>(_ change: (inout Pending) -> R) -> R {
+        let (result, wake) = pending.withLock { p -> (R, Bool) in
+            let r = change(&p)
+            defer { p.waiting = false }
+            return (r, p.waiting)
+        }
+        if wake { curl_multi_wakeup(multi) }
+        return result
     }
 
     func run() {
@@ -372,7 +454,16 @@ final class CurlMulti: @unchecked Sendable {
                 guard let t = active.removeValue(forKey: easy) else { continue }
                 t.finish(result == CURLE_OK ? nil : t.transportError(result))
             }
+            let idle = pending.withLock { p -> Bool in
+                guard p.adds.isEmpty && p.cancels.isEmpty && !p.stopped else { return false }
+                p.waiting = true
+                return true
+            }
+            guard idle else { continue }
+            // A wakeup sent after `waiting` was set and before the poll starts is not lost: it
+            // leaves a byte in curl's socket pair, which ends the poll at once.
             curl_multi_poll(multi, nil, 0, 1000, nil)
+            pending.withLock { $0.waiting = false }
         }
     }
 }

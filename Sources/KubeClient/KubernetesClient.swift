@@ -594,23 +594,28 @@ public final class KubernetesClient: ClusterClient, Sendable {
     }
 }
 
-private let unreserved: Set<UInt8> = Set(
-    Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
-)
-
-func percentEncode(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.utf8.count)
-    for b in s.utf8 {
-        if unreserved.contains(b) {
-            out.unicodeScalars.append(Unicode.Scalar(b))
-        } else {
-            out += "%" + String(b, radix: 16, uppercase: true).leftPad(2)
-        }
+/// RFC 3986's unreserved characters: letters, digits, `-`, `.`, `_` and `~`.
+private func unreserved(_ b: UInt8) -> Bool {
+    switch b {
+    case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        return true
+    case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"): return true
+    default: return false
     }
-    return out
 }
 
-extension String {
-    fileprivate func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+func percentEncode(_ s: String) -> String {
+    // Most query values (field managers, "true", "All") need no escape: one scan, no copy.
+    if s.utf8.allSatisfy(unreserved) { return s }
+    let hex = Array("0123456789ABCDEF".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(s.utf8.count * 3)
+    for b in s.utf8 {
+        if unreserved(b) {
+            out.append(b)
+        } else {
+            out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0x0F)]]
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
 }

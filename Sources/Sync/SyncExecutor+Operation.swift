@@ -28,6 +28,9 @@ struct Operation: Sendable {
     var plannedCRDs: [String: Bool] = [:]
     /// Namespaces the plan creates (and the default namespace when the options create it).
     var plannedNamespaces: Set<String> = []
+    /// Namespaces of the plan's own Namespace objects that do not exist live: nothing in them can
+    /// be dry-run before they are written.
+    var absentNamespaces: Set<String> = []
     /// The last health seen of each object written.
     var healthSeen: [ResourceKey: HealthStatus] = [:]
 
@@ -161,6 +164,7 @@ struct Operation: Sendable {
         }
         for step in steps where step.key.kind == "Namespace" && step.key.group.isEmpty && step.action != .prune {
             plannedNamespaces.insert(step.key.name)
+            if liveObject(step.key) == nil { absentNamespaces.insert(step.key.name) }
         }
         if options.createNamespace { plannedNamespaces.insert(options.plan.defaultNamespace) }
         var kinds: [GroupVersionKind] = []
@@ -272,6 +276,12 @@ struct Operation: Sendable {
             )
         }
         let existing = liveObject(step.key)
+        if step.action != .prune && existing == nil && isNamespaced(gvk) && absentNamespaces.contains(step.key.namespace) {
+            // The server cannot dry-run an object in a namespace that does not exist yet: after
+            // authorization and decoding it answers that the namespace is not found. The request
+            // is not sent; the object is checked when it is written, after its namespace.
+            return result(step, .created, "dry run: not sent, its namespace is created by this sync")
+        }
         do {
             switch step.action {
             case .prune:

@@ -87,7 +87,10 @@ public struct SyncExecutor: Sendable {
     }
 
     /// Syncs the cluster to `desired` (the render of `revision`) and returns what happened. It
-    /// lists the live objects itself unless `live` is given (a watch cache, say).
+    /// lists the live objects itself unless `live` is given (a watch cache, say); a given `live`
+    /// must hold the live counterpart of every desired object that exists, as
+    /// ``liveObjects(for:)`` does: a desired Namespace missing from it is taken to be created by
+    /// this sync, and the objects in it are then not dry-run before the first change.
     ///
     /// Never throws: an operation that cannot run ends with status ``SyncOperationResult/Status/error``
     /// and the reason in its message.

@@ -194,8 +194,8 @@ public struct SyncPlan: Sendable {
             }
         }
 
-        let ordered = (applies + hooks.filter { $0.phase != .syncFail }).sorted(by: Self.applyOrder)
-        let pruneOrdered = prunes.sorted { Self.applyOrder($1, $0) }
+        let ordered = Self.sortedInApplyOrder(applies + hooks.filter { $0.phase != .syncFail })
+        let pruneOrdered = Self.sortedInApplyOrder(prunes, reversed: true)
         if options.pruneLast {
             steps =
                 ordered
@@ -208,7 +208,7 @@ public struct SyncPlan: Sendable {
             let beforePostSync = ordered.filter { $0.phase <= .sync }
             steps = beforePostSync + pruneOrdered + ordered.filter { $0.phase > .sync }
         }
-        syncFailHooks = hooks.filter { $0.phase == .syncFail }.sorted(by: Self.applyOrder)
+        syncFailHooks = Self.sortedInApplyOrder(hooks.filter { $0.phase == .syncFail })
         skipped.sort { $0.key < $1.key }
     }
 
@@ -228,15 +228,40 @@ public struct SyncPlan: Sendable {
 
     /// Phase, then wave, then kind order, then kind name (for kinds outside the order), then
     /// namespace and name.
-    static func applyOrder(_ a: Step, _ b: Step) -> Bool {
-        if a.phase != b.phase { return a.phase < b.phase }
-        if a.wave != b.wave { return a.wave < b.wave }
-        let ra = KindOrder.rank(of: a.key.kind)
-        let rb = KindOrder.rank(of: b.key.kind)
-        if ra != rb { return ra < rb }
-        if a.key.kind != b.key.kind { return a.key.kind < b.key.kind }
-        if a.key.namespace != b.key.namespace { return a.key.namespace < b.key.namespace }
-        return a.key.name < b.key.name
+    /// Where a step goes: phase, wave, kind (by ``KindOrder``, then by name), namespace, name.
+    struct OrderKey: Comparable {
+        var phase: SyncPhase
+        var wave: Int
+        var rank: Int
+        var kind: String
+        var namespace: String
+        var name: String
+
+        init(_ step: Step) {
+            phase = step.phase
+            wave = step.wave
+            rank = KindOrder.rank(of: step.key.kind)
+            kind = step.key.kind
+            namespace = step.key.namespace
+            name = step.key.name
+        }
+
+        static func < (a: OrderKey, b: OrderKey) -> Bool {
+            if a.phase != b.phase { return a.phase < b.phase }
+            if a.wave != b.wave { return a.wave < b.wave }
+            if a.rank != b.rank { return a.rank < b.rank }
+            if a.kind != b.kind { return a.kind < b.kind }
+            if a.namespace != b.namespace { return a.namespace < b.namespace }
+            return a.name < b.name
+        }
+    }
+
+    /// `steps` in apply order (or its reverse, for prunes), stable. Each step's key is computed
+    /// once and indices are sorted, not the large steps themselves.
+    static func sortedInApplyOrder(_ steps: [Step], reversed: Bool = false) -> [Step] {
+        let keys = steps.map(OrderKey.init)
+        let order = keys.indices.sorted { i, j in reversed ? keys[j] < keys[i] : keys[i] < keys[j] }
+        return order.map { steps[$0] }
     }
 
     /// Built-in kinds that are cluster-scoped.

@@ -196,6 +196,23 @@ struct FixtureReplayTests {
             )
             #expect(noNamespace.status == 404)
             #expect(noNamespace.json["message"] == "namespaces \"nowhere\" not found")
+            // Server-side apply warns of unknown fields as a create does (Warn is the default),
+            // for a new object and for one that exists, and stores neither.
+            for name in ["applied", "applied"] {
+                let applied = try RawHTTP.request(
+                    port: cluster.port,
+                    "PATCH",
+                    "/api/v1/namespaces/fixtures/configmaps/\(name)?fieldManager=tests",
+                    headers: [("Content-Type", "application/apply-patch+yaml")],
+                    body: Array(
+                        #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"applied"},"data":{"k":"v"},"colour":"red"}"#
+                            .utf8
+                    )
+                )
+                #expect(applied.status == 200 || applied.status == 201)
+                #expect(applied.headerValues("Warning") == [#"299 - "unknown field \"colour\"""#])
+                #expect(applied.json["colour"] == nil && applied.json["data"]?["k"] == "v")
+            }
         }
     }
 

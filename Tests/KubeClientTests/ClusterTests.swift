@@ -258,4 +258,39 @@ func cm(_ name: String, _ data: [String: String] = [:], labels: [String: String]
             #expect(streamed.head.header("content-type") == "application/json")
         }
     }
+
+    @Test func reusedHandlesCarryNothingFromOneRequestToTheNext() async throws {
+        try await withCluster { _, cluster in
+            // One transport, so each request below takes the handle the one before left: a body,
+            // a method or a header of an earlier request must not reach a later one.
+            let transport = CurlTransport()
+            let base = "http://127.0.0.1:\(cluster.port)/api/v1/namespaces/default/configmaps"
+            let json = [("Content-Type", "application/json"), ("Accept", "application/json")]
+            let created = try await transport.send(
+                HTTPRequest(
+                    method: "POST",
+                    url: base,
+                    headers: json,
+                    body: Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"reuse"},"data":{"k":"v"}}"#.utf8)
+                )
+            )
+            #expect(created.head.status == 201)
+            let got = try await transport.send(HTTPRequest(method: "GET", url: base + "/reuse"))
+            #expect(got.head.status == 200)
+            #expect(try Value(json: got.body)["data"]?["k"] == "v")
+            let missing = try await transport.send(HTTPRequest(method: "GET", url: base + "/nothing"))
+            #expect(missing.head.status == 404)
+            // A watch cut short leaves its handle mid-transfer.
+            let watch = try await transport.stream(HTTPRequest(method: "GET", url: base + "?watch=true"))
+            #expect(watch.head.status == 200)
+            for try await _ in watch.body { break }
+            let deleted = try await transport.send(HTTPRequest(method: "DELETE", url: base + "/reuse"))
+            #expect(deleted.head.status == 200)
+            let gone = try await transport.send(HTTPRequest(method: "GET", url: base + "/reuse"))
+            #expect(gone.head.status == 404)
+            let list = try await transport.send(HTTPRequest(method: "GET", url: base))
+            #expect(list.head.status == 200)
+            #expect(try Value(json: list.body)["kind"] == "ConfigMapList")
+        }
+    }
 }

@@ -558,4 +558,82 @@ func eventuallyNotFound(seconds: Double = 20, _ body: () async throws -> Void) a
             #expect(live["data"]?["k"]?.stringValue == "ours")
         }
     }
+
+    @Test func objectsInANamespaceTheSyncCreatesAreNotDryRunButAreWritten() async throws {
+        try await withSyncCluster { client, _ in
+            let desired = try objects(
+                """
+                {apiVersion: v1, kind: Namespace, metadata: {name: shop-new}}
+                ---
+                {apiVersion: v1, kind: ConfigMap, metadata: {name: inside, namespace: shop-new}, data: {k: v}}
+                ---
+                {apiVersion: v1, kind: ConfigMap, metadata: {name: outside, namespace: default}, data: {k: v}}
+                """
+            )
+            let recorder = ApplyRecorder(client)
+            let sync = SyncExecutor(client: recorder, options: SyncOptions(app: "shop", fieldManager: "shop-sync"))
+            let result = await sync.run(desired: desired, revision: "r1")
+            #expect(result.status == .succeeded, "\(result.message)")
+            // The Namespace and the ConfigMap in an existing namespace were dry-run; the
+            // ConfigMap whose namespace did not exist yet was not (the server could only answer
+            // that the namespace is missing), then all three were written.
+            #expect(recorder.dryRuns == ["/shop-new", "default/outside"])
+            #expect(recorder.writes == ["/shop-new", "default/outside", "shop-new/inside"])
+            #expect(try await client.get(configMapKind, name: "inside", namespace: "shop-new")["data"] == ["k": "v"])
+
+            // Once the namespace exists, its objects are dry-run again.
+            var changed = desired
+            changed[1].fields["data"] = ["k": "w"]
+            let again = ApplyRecorder(client)
+            let second = await SyncExecutor(client: again, options: SyncOptions(app: "shop", fieldManager: "shop-sync"))
+                .run(desired: changed, revision: "r2")
+            #expect(second.status == .succeeded, "\(second.message)")
+            #expect(again.dryRuns.contains("shop-new/inside"))
+        }
+    }
+}
+
+/// A client that records the server-side applies it forwards, by `namespace/name`, dry runs
+/// apart from writes (each list sorted: requests run concurrently).
+final class ApplyRecorder: ClusterReader, ClusterWriter, ResourceDiscovery, Sendable {
+    let client: KubernetesClient
+    let applied = Mutex<(dryRuns: [String], writes: [String])>(([], []))
+
+    init(_ client: KubernetesClient) { self.client = client }
+
+    var dryRuns: [String] { applied.withLock { $0.dryRuns.sorted() } }
+    var writes: [String] { applied.withLock { $0.writes.sorted() } }
+
+    func apply(_ object: KubeObject, options: ApplyOptions) async throws -> KubeObject {
+        let name = "\(object.namespace ?? "")/\(object.name ?? "")"
+        applied.withLock {
+            if options.dryRun { $0.dryRuns.append(name) } else { $0.writes.append(name) }
+        }
+        return try await client.apply(object, options: options)
+    }
+
+    func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
+        try await client.get(kind, name: name, namespace: namespace)
+    }
+    func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions) async throws -> ObjectList {
+        try await client.list(kind, namespace: namespace, options: options)
+    }
+    func create(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject {
+        try await client.create(object, options: options)
+    }
+    func update(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject {
+        try await client.update(object, options: options)
+    }
+    func patch(_ kind: GroupVersionKind, name: String, namespace: String?, patch: Patch, options: WriteOptions)
+        async throws -> KubeObject
+    {
+        try await client.patch(kind, name: name, namespace: namespace, patch: patch, options: options)
+    }
+    func delete(_ kind: GroupVersionKind, name: String, namespace: String?, options: DeleteOptions) async throws
+        -> KubeObject?
+    {
+        try await client.delete(kind, name: name, namespace: namespace, options: options)
+    }
+    func resources() async throws -> [APIResource] { try await client.resources() }
+    func resource(for kind: GroupVersionKind) async throws -> APIResource { try await client.resource(for: kind) }
 }
