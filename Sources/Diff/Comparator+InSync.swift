@@ -20,17 +20,51 @@ enum QuickStep {
     }
 }
 
+/// The walk's position and a member below it, as a path for ``PathPattern``: components are made
+/// only where a pattern step needs one (a selector against a map-list element).
+struct QuickPath: MatchablePath {
+    let steps: UnsafeBufferPointer<QuickStep>
+    let last: String
+
+    var componentCount: Int { steps.count + 1 }
+
+    func component(at position: Int, isField name: String) -> Bool {
+        guard position < steps.count else { return KeyBytes.same(last, name) }
+        if case .field(let entry) = steps[position] { return KeyBytes.same(entry.pointee.key, name) }
+        return false
+    }
+
+    func component(at position: Int, matches step: PathPattern.Step) -> Bool {
+        switch step {
+        case .any, .anyDepth: return true
+        default: break
+        }
+        guard position < steps.count else { return PathPattern.matchOne(step, .field(last)) }
+        switch steps[position] {
+        case .field(let entry): return PathPattern.matchOne(step, .field(entry.pointee.key))
+        case .index(let i): return PathPattern.matchOne(step, .index(i))
+        case .element:
+            // Only a selector matches an element (besides `*` and `**`).
+            guard case .keys = step else { return false }
+            return PathPattern.matchOne(step, steps[position].step.component)
+        }
+    }
+}
+
 /// The fast path of the offline comparison: a read-only walk of desired against live, with the
 /// same normalizations, list semantics and ownership rules as the full comparison, that builds no
 /// paths, changes or copies. Most pairs are in sync; for them this walk is the whole cost.
 ///
 /// It answers `true` only when the full comparison would record no change. At the first difference,
-/// or at anything it does not decide itself (a live-only field this manager set before, which the
-/// full comparison checks against the known defaults; a tree deeper than ``maxDepth``), it answers
-/// `false`, and the full comparison runs for the pair.
+/// or at a tree deeper than ``maxQuickDepth``, it answers `false`, and the full comparison runs for
+/// the pair. A member only live has is asked about in the order that touches the least memory: the
+/// known defaults first (a table), this manager's `managedFields` only for the others; either
+/// order gives the full comparison's answer, which is "drift" only for a member this manager set
+/// and whose value is not a default.
 extension Comparator {
-    /// Deeper trees go to the full comparison.
-    static let maxQuickDepth = 64
+    /// Deeper trees go to the full comparison. 40 steps of 24 bytes stay within the 1 KB that
+    /// `withUnsafeTemporaryAllocation` places on the stack (beyond it, it allocates).
+    static let maxQuickDepth = 40
 
     /// Whether the full comparison of `desired` with `live` would find no change.
     mutating func isInSync(_ desired: ObjectValue, _ live: ObjectValue) -> Bool {
@@ -173,16 +207,13 @@ extension Comparator {
             let key = lEntries[j].key
             if level != .other && Comparator.skips(level, key) { continue }
             if Comparator.isEmptyish(lEntries[j].value) { continue }
+            // The server's default is never drift, whoever set it: asked first, as it needs no
+            // look into `managedFields`.
+            let path = QuickPath(steps: quickPath, last: key)
+            if knownDefaults().isDefault(name: key, path: path, value: lEntries[j].value) { continue }
             if own == nil { own = quickOwnNode() }
-            // A field this manager set before, removed from Git: drift unless the server's default.
-            if let node = own, Comparator.quickOwnsField(node, key) {
-                var components = quickPath.map(\.step.component)
-                components.append(.field(key))
-                let path = FieldPath(components)
-                if !KnownDefault.isDefault(options.knownDefaults, kind: kind, path: path, value: lEntries[j].value) {
-                    return false
-                }
-            }
+            // A field this manager set before, removed from Git: drift.
+            if let node = own, Comparator.quickOwnsField(node, key) { return false }
         }
         return true
     }

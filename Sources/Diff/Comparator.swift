@@ -30,6 +30,8 @@ struct Comparator {
     /// resolved for the current position.
     var quickOwn: [OwnNode] = []
     var quickOwnValid = 0
+    /// The known defaults of this kind, looked up at the first live-only member.
+    var defaultsOfKind: KnownDefaultsIndex.ForKind?
 
     init(options: DiffOptions, desired: KubeObject, live: KubeObject) {
         self.options = options
@@ -51,13 +53,13 @@ struct Comparator {
         self.liveFields = live.fields
         self.desiredObject = desired
         self.liveObject = live
-        steps.reserveCapacity(16)
-        ownNodes.reserveCapacity(17)
     }
 
     // MARK: Offline comparison
 
     mutating func compareRoot(_ desired: ObjectValue, _ live: ObjectValue) {
+        steps.reserveCapacity(16)
+        ownNodes.reserveCapacity(17)
         compareObject(desired, live, parentKey: "", level: .root, quantities: false)
     }
 
@@ -185,7 +187,7 @@ struct Comparator {
             steps.append(.field(key))
             ownNodes.append(nil)
             let path = currentPath()
-            if !KnownDefault.isDefault(options.knownDefaults, kind: kind, path: path, value: lv) {
+            if !knownDefaults().isDefault(name: key, path: path, value: lv) {
                 record(.removed, old: lv, new: nil, path: path)
             }
             steps.removeLast()
@@ -474,6 +476,14 @@ struct Comparator {
             return .applied(applied)
         }
         return .notOwned
+    }
+
+    /// The known defaults that apply to this object's kind.
+    mutating func knownDefaults() -> KnownDefaultsIndex.ForKind {
+        if let defaultsOfKind { return defaultsOfKind }
+        let defaults = options.knownDefaultsIndex.forKind(kind)
+        defaultsOfKind = defaults
+        return defaults
     }
 
     func fieldNames() -> [String] {

@@ -14,7 +14,11 @@ public struct DiffOptions: Sendable {
     public var schemaProvider: (any SchemaProvider)?
     /// The API server's defaults: a field this manager set before, removed from Git, whose live
     /// value is the default, is not drift. ``KnownDefault/builtin`` by default.
-    public var knownDefaults: [KnownDefault]
+    public var knownDefaults: [KnownDefault] {
+        didSet { knownDefaultsIndex = KnownDefaultsIndex(knownDefaults) }
+    }
+    /// ``knownDefaults`` by the member they are about.
+    private(set) var knownDefaultsIndex: KnownDefaultsIndex
     /// Whether the `kubectl.kubernetes.io/last-applied-configuration` annotation tells which
     /// fields were set before, when the live object has no `managedFields` entry of
     /// ``fieldManager``.
@@ -33,6 +37,7 @@ public struct DiffOptions: Sendable {
         self.ignoreRules = ignoreRules
         self.schemaProvider = schemaProvider
         self.knownDefaults = knownDefaults
+        self.knownDefaultsIndex = KnownDefaultsIndex(knownDefaults)
         self.useLastApplied = useLastApplied
         self.defaultNamespace = defaultNamespace
     }

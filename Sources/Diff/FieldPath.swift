@@ -57,6 +57,30 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     public var description: String { components.map(\.description).joined() }
 }
 
+/// A path as ``PathPattern`` matches it: its components by position. ``FieldPath`` is one; the
+/// comparison's fast path matches its own position without building a ``FieldPath``.
+protocol MatchablePath {
+    /// The number of components.
+    var componentCount: Int { get }
+    /// Whether the component at `position` matches one step of a pattern.
+    func component(at position: Int, matches step: PathPattern.Step) -> Bool
+    /// Whether the component at `position` is the field `name`.
+    func component(at position: Int, isField name: String) -> Bool
+}
+
+extension FieldPath: MatchablePath {
+    var componentCount: Int { components.count }
+
+    func component(at position: Int, isField name: String) -> Bool {
+        if case .field(let field) = components[position] { return KeyBytes.same(field, name) }
+        return false
+    }
+
+    func component(at position: Int, matches step: PathPattern.Step) -> Bool {
+        PathPattern.matchOne(step, components[position])
+    }
+}
+
 /// A pattern of the ignore-rule path language, matched against ``FieldPath``s.
 ///
 /// The language extends JSON pointers (RFC 6901, with `~0` for `~` and `~1` for `/`):
@@ -173,33 +197,33 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the pattern matches `path` or one of its ancestors (a pattern ignores a subtree).
     public func matches(_ path: FieldPath) -> Bool {
-        PathPattern.match(steps[...], path.components[...])
+        PathPattern.match(steps[...], path, from: 0, prefix: true)
     }
 
     /// Whether the pattern matches exactly `path` (not an ancestor).
-    func matchesExactly(_ path: FieldPath) -> Bool {
-        PathPattern.match(steps[...], path.components[...], prefix: false)
+    func matchesExactly(_ path: some MatchablePath) -> Bool {
+        PathPattern.match(steps[...], path, from: 0, prefix: false)
     }
 
-    private static func match(_ steps: ArraySlice<Step>, _ path: ArraySlice<PathComponent>, prefix: Bool = true) -> Bool {
-        guard let step = steps.first else { return prefix || path.isEmpty }
+    /// Whether `steps` match the components of `path` from position `from` on.
+    private static func match(_ steps: ArraySlice<Step>, _ path: some MatchablePath, from: Int, prefix: Bool) -> Bool {
+        guard let step = steps.first else { return prefix || from == path.componentCount }
         if case .anyDepth = step {
-            var rest = path
-            while true {
-                if match(steps.dropFirst(), rest, prefix: prefix) { return true }
-                guard !rest.isEmpty else { return false }
-                rest = rest.dropFirst()
+            for start in from...path.componentCount where match(steps.dropFirst(), path, from: start, prefix: prefix) {
+                return true
             }
+            return false
         }
-        guard let component = path.first, matchOne(step, component) else { return false }
-        return match(steps.dropFirst(), path.dropFirst(), prefix: prefix)
+        guard from < path.componentCount, path.component(at: from, matches: step) else { return false }
+        return match(steps.dropFirst(), path, from: from + 1, prefix: prefix)
     }
 
-    private static func matchOne(_ step: Step, _ component: PathComponent) -> Bool {
+    /// Whether one step of a pattern matches one component of a path.
+    static func matchOne(_ step: Step, _ component: PathComponent) -> Bool {
         switch (step, component) {
         case (.any, _): return true
         case (.anyDepth, _): return true
-        case (.name(let n), .field(let f)): return n == f
+        case (.name(let n), .field(let f)): return KeyBytes.same(n, f)
         case (.name(let n), .index(let i)): return Int(n) == i
         case (.index(let n), .index(let i)): return n == i
         case (.keys(let terms), .key(let keys)):

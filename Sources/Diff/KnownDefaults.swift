@@ -98,14 +98,140 @@ public struct KnownDefault: Sendable {
         return table
     }()
 
-    /// Whether `value` at `path` in an object of `kind` is what the server fills in.
-    static func isDefault(_ table: [KnownDefault], kind: String, path: FieldPath, value: Value) -> Bool {
-        for d in table {
-            if let kinds = d.kinds, !kinds.contains(kind) { continue }
-            guard d.pattern.matchesExactly(path) else { continue }
-            guard let values = d.values else { return true }
-            if values.contains(value) { return true }
+}
+
+/// A table of known defaults arranged for the comparison: by kind, then by the member they are
+/// about (the last step of their pattern), so that a member without a default is told by a few
+/// length comparisons.
+struct KnownDefaultsIndex: Sendable {
+    /// A default's pattern and values; when the pattern has only names, `*` and at most one `**`,
+    /// the pattern also as names (`nil` for `*`) before and after the `**`.
+    final class Entry: Sendable {
+        let pattern: PathPattern
+        let values: [Value]?
+        /// Whether the pattern is one of names, `*` and at most one `**`.
+        let isSimple: Bool
+        /// The names (`nil` for `*`) before the `**` (all of them without one), and after it.
+        let before: [String?]
+        let after: [String?]
+        let anyDepth: Bool
+
+        init(pattern: PathPattern, values: [Value]?) {
+            self.pattern = pattern
+            self.values = values
+            var before: [String?] = []
+            var after: [String?] = []
+            var anyDepth = false
+            var simple = true
+            for step in pattern.steps {
+                let name: String?
+                switch step {
+                case .name(let n) where Int(n) == nil: name = n  // a number also matches a list position
+                case .any: name = nil
+                case .anyDepth where !anyDepth:
+                    anyDepth = true
+                    continue
+                default:
+                    simple = false
+                    name = nil
+                }
+                if anyDepth { after.append(name) } else { before.append(name) }
+            }
+            self.isSimple = simple
+            self.before = before
+            self.after = after
+            self.anyDepth = anyDepth
         }
-        return false
+
+        /// Whether the pattern matches `path` exactly and `value` is one of the values.
+        func applies(path: some MatchablePath, value: Value) -> Bool {
+            if isSimple {
+                let count = path.componentCount
+                if anyDepth ? count < before.count + after.count : count != before.count { return false }
+                // From the end: the last names tell most patterns apart.
+                let offset = count - after.count
+                for k in stride(from: after.count - 1, through: 0, by: -1) {
+                    if let name = after[k], !path.component(at: offset + k, isField: name) { return false }
+                }
+                for i in stride(from: before.count - 1, through: 0, by: -1) {
+                    if let name = before[i], !path.component(at: i, isField: name) { return false }
+                }
+            } else if !pattern.matchesExactly(path) {
+                return false
+            }
+            return values.map { $0.contains(value) } ?? true
+        }
     }
+
+    /// The defaults that apply to one kind.
+    final class ForKind: Sendable {
+        /// Those whose pattern ends in a field name, by the length of that name (the last bucket
+        /// for 64 bytes and more), then by the name.
+        private let byLength: [[(name: String, entries: [Entry])]]
+        /// Those whose pattern ends otherwise (`*`, a selector): candidates for every member.
+        private let anyName: [Entry]
+
+        init(_ entries: [Entry]) {
+            var byLength: [[(name: String, entries: [Entry])]] = Array(repeating: [], count: 65)
+            var anyName: [Entry] = []
+            for entry in entries {
+                guard case .name(let name)? = entry.pattern.steps.last else {
+                    anyName.append(entry)
+                    continue
+                }
+                let bucket = min(name.utf8.count, 64)
+                if let i = byLength[bucket].firstIndex(where: { $0.name == name }) {
+                    byLength[bucket][i].entries.append(entry)
+                } else {
+                    byLength[bucket].append((name, [entry]))
+                }
+            }
+            self.byLength = byLength
+            self.anyName = anyName
+        }
+
+        /// Whether `value` of the member `name` at `path` (which ends in that member) is what the
+        /// server fills in.
+        func isDefault(name: String, path: some MatchablePath, value: Value) -> Bool {
+            let bucket = min(name.utf8.count, 64)
+            for i in 0..<byLength[bucket].count where KeyBytes.same(byLength[bucket][i].name, name) {
+                let entries = byLength[bucket][i].entries
+                for j in 0..<entries.count where entries[j].applies(path: path, value: value) { return true }
+                break
+            }
+            for j in 0..<anyName.count where anyName[j].applies(path: path, value: value) { return true }
+            return false
+        }
+    }
+
+    /// The defaults of each kind a default names.
+    private let byKind: [String: ForKind]
+    /// The defaults of every other kind (those that name no kind).
+    private let otherKinds: ForKind
+
+    /// The index of ``KnownDefault/builtin``, built once.
+    static let builtin = KnownDefaultsIndex(building: KnownDefault.builtin)
+
+    /// The index of `table`: the shared one when `table` is ``KnownDefault/builtin`` itself (the
+    /// default of ``DiffOptions``, which callers create per object).
+    init(_ table: [KnownDefault]) {
+        let isBuiltin = table.withUnsafeBufferPointer { t in
+            KnownDefault.builtin.withUnsafeBufferPointer { b in t.baseAddress == b.baseAddress && t.count == b.count }
+        }
+        self = isBuiltin ? KnownDefaultsIndex.builtin : KnownDefaultsIndex(building: table)
+    }
+
+    private init(building table: [KnownDefault]) {
+        let entries = table.map { Entry(pattern: $0.pattern, values: $0.values) }
+        let kinds = Set(table.compactMap(\.kinds).joined())
+        var byKind: [String: ForKind] = [:]
+        for kind in kinds {
+            byKind[kind] = ForKind(table.indices.filter { table[$0].kinds?.contains(kind) ?? true }.map { entries[$0] })
+        }
+        self.byKind = byKind
+        self.otherKinds = ForKind(table.indices.filter { table[$0].kinds == nil }.map { entries[$0] })
+    }
+
+    /// The defaults that apply to objects of `kind`.
+    func forKind(_ kind: String) -> ForKind { byKind[kind] ?? otherKinds }
 }

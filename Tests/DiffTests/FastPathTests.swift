@@ -109,6 +109,18 @@ import Testing
         #expect(try curl.fastPathSaysInSync(desired: service, live: live))
         for (label, variant) in try variants(of: live) { try expectSame(curl, service, variant, "live \(label)") }
         for (label, variant) in try variants(of: service) { try expectSame(curl, variant, live, "desired \(label)") }
+        // A table of other shapes: selectors on map-list elements, `*`, `**` in the middle, no kinds.
+        var options = DiffOptions(fieldManager: "curl")
+        options.knownDefaults = [
+            KnownDefault(kinds: nil, pattern: try PathPattern("/spec/ports[name=http]/protocol"), values: ["TCP"]),
+            KnownDefault(kinds: ["Service"], pattern: try PathPattern("/spec/*/nodePort"), values: nil),
+            KnownDefault(kinds: nil, pattern: try PathPattern("/spec/**/targetPort"), values: nil),
+            KnownDefault(kinds: ["Service"], pattern: try PathPattern("**/sessionAffinity"), values: ["None"]),
+            KnownDefault(kinds: ["Deployment"], pattern: try PathPattern("/spec/clusterIP"), values: nil),
+        ]
+        let custom = Differ(options)
+        try expectSame(custom, service, live, "custom table")
+        for (label, variant) in try variants(of: live) { try expectSame(custom, service, variant, "custom, live \(label)") }
     }
 
     /// Pairs shaped like the benchmark's (`Corpus.diffPairs`): map lists of containers, env, ports

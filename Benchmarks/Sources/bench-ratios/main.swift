@@ -126,6 +126,30 @@ if runs("diff") {
     print(Measure.line("diff", ours: Double(pairs.count) / diffTimes.ours, anchorName: "value-equality",
                        anchor: Double(pairs.count) / diffTimes.anchor, unit: "pairs/s")
           + " \(outOfSync) of \(pairs.count) out of sync; target ratio at least 0.25 and 200000 pairs/s")
+
+    // A diagnostic, not the target's measure: `DIFF_CACHED_PAIRS=40` also diffs 40 in-sync pairs
+    // over and over (10,000 diffs), so that their trees stay in the CPU caches; the gap to the line
+    // above is the cost of reading 10,000 pairs' trees from memory.
+    if let cached = Int(ProcessInfo.processInfo.environment["DIFF_CACHED_PAIRS"] ?? ""), (1...40).contains(cached) {
+        // Pairs 50 to 89 are in sync (`Corpus.diffPairs` drifts n % 100 < 5) and of every kind.
+        let times = try Measure.pair(
+            rounds: rounds,
+            ours: { () -> Int in
+                var n = 0
+                for k in 0..<pairs.count where try !differ.diff(desired: desiredObjects[50 + k % cached], live: diffLiveObjects[50 + k % cached]).isInSync {
+                    n += 1
+                }
+                return n
+            },
+            anchor: { () -> Int in
+                var n = 0
+                for k in 0..<pairs.count where pairs[50 + k % cached].live == liveCopies[50 + k % cached] { n += 1 }
+                return n
+            })
+        print(Measure.line("diff-cached", ours: Double(pairs.count) / times.ours, anchorName: "value-equality",
+                           anchor: Double(pairs.count) / times.anchor, unit: "pairs/s")
+              + " \(cached) pairs diffed \(pairs.count) times (a diagnostic: trees in the CPU caches)")
+    }
 }
 
 // Health: 10,000 live objects of mixed kinds, assessed on one core with the built-in rules, then
