@@ -97,7 +97,6 @@ public struct KnownDefault: Sendable {
         add(["Namespace"], "/spec/finalizers", [["kubernetes"]])
         return table
     }()
-
 }
 
 /// A table of known defaults arranged for the comparison: by kind, then by the member they are
