@@ -21,7 +21,9 @@ enum KeyBytes {
     @inline(never)
     static func sameLong(_ a: String, _ b: String, _ n: Int) -> Bool {
         if let result = a.utf8.withContiguousStorageIfAvailable({ ab in
-            b.utf8.withContiguousStorageIfAvailable { bb in equalBytes(ab, bb, n) }
+            // The same bytes in memory (a string shared by both trees, such as one the readers
+            // take from `WellKnownStrings`): equal without reading them.
+            b.utf8.withContiguousStorageIfAvailable { bb in ab.baseAddress == bb.baseAddress || equalBytes(ab, bb, n) }
         }), let result {
             return result
         }

@@ -252,6 +252,11 @@ struct JSONReader {
             let b = bytes[j]
             if b == UInt8(ascii: "\"") {
                 i = j + 1
+                if j - start > 15, let base = bytes.baseAddress,
+                    let known = WellKnownStrings.string(UnsafeRawPointer(base + start), count: j - start)
+                {
+                    return known
+                }
                 return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<j]), as: UTF8.self)
             }
             if b == UInt8(ascii: "\\") { break }

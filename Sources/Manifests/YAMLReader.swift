@@ -487,10 +487,16 @@ struct YAMLReader {
         pendingMark = mark
     }
 
-    /// A string from a scalar's bytes (libyaml has checked they are UTF-8).
+    /// A string from a scalar's bytes (libyaml has checked they are UTF-8): a well-known one
+    /// shared by every tree, or a new one.
     @inline(__always)
     fileprivate static func string(_ text: UnsafeBufferPointer<UInt8>) -> String {
-        String(unsafeUninitializedCapacity: text.count) { buffer in
+        if text.count > 15, let base = text.baseAddress,
+            let known = WellKnownStrings.string(UnsafeRawPointer(base), count: text.count)
+        {
+            return known
+        }
+        return String(unsafeUninitializedCapacity: text.count) { buffer in
             guard let base = text.baseAddress else { return 0 }
             buffer.baseAddress?.initialize(from: base, count: text.count)
             return text.count
