@@ -10,8 +10,9 @@
 /// `apps/v1` groups (kube-apiserver v1.36) and of the other built-in groups' common kinds (batch,
 /// networking, autoscaling, policy, RBAC, CustomResourceDefinitions); the same names as
 /// `managedFields` writes them (`f:` prefixed); well-known labels and annotations (Kubernetes,
-/// Helm, Argo CD, Flux and this SDK); built-in API versions; and values the API server and its
-/// controllers write (defaults, condition reasons, Secret types, field managers).
+/// Helm, Argo CD, Flux and this SDK), also `f:` prefixed; built-in API versions and kinds; values
+/// the API server and its controllers write (defaults, condition reasons, Secret types, field
+/// managers, finalizers, taints); and the `managedFields` keys of the common conditions.
 enum WellKnownStrings {
     /// The length of the longest member, in bytes.
     static let longest: Int = table.longest
@@ -25,9 +26,9 @@ enum WellKnownStrings {
 
     private static let table = Table(members)
 
-    /// An open-addressing table of 1,024 slots (at most half full) by a hash of the bytes.
+    /// An open-addressing table of 2,048 slots (at most half full) by a hash of the bytes.
     private struct Table: Sendable {
-        static let slotBits = 10
+        static let slotBits = 11
         let strings: [String]
         let hashes: [UInt64]
         /// The position in `strings` plus one, or 0 for an empty slot.
@@ -35,7 +36,7 @@ enum WellKnownStrings {
         let longest: Int
 
         init(_ members: [String]) {
-            precondition(members.count <= (1 << Table.slotBits) / 2, "the table is sized for at most 512 members")
+            precondition(members.count <= (1 << Table.slotBits) / 2, "the table is sized for at most 1,024 members")
             var slots = [UInt16](repeating: 0, count: 1 << Table.slotBits)
             var hashes: [UInt64] = []
             var longest = 0
@@ -552,6 +553,84 @@ enum WellKnownStrings {
         "CrashLoopBackOff",
         "ImagePullBackOff",
         "CreateContainerConfigError",
-        "PersistentVolumeClaim"
+        "PersistentVolumeClaim",
+        "f:app.kubernetes.io/name",
+        "f:app.kubernetes.io/instance",
+        "f:app.kubernetes.io/version",
+        "f:app.kubernetes.io/component",
+        "f:app.kubernetes.io/part-of",
+        "f:app.kubernetes.io/managed-by",
+        "f:kubernetes.io/metadata.name",
+        "f:kubernetes.io/service-account.name",
+        "f:kubernetes.io/service-account.uid",
+        "f:kubernetes.io/hostname",
+        "f:kubernetes.io/os",
+        "f:kubernetes.io/arch",
+        "f:topology.kubernetes.io/zone",
+        "f:topology.kubernetes.io/region",
+        "f:node.kubernetes.io/instance-type",
+        "f:pod-template-hash",
+        "f:controller-revision-hash",
+        "f:statefulset.kubernetes.io/pod-name",
+        "f:batch.kubernetes.io/controller-uid",
+        "f:batch.kubernetes.io/job-name",
+        "f:kubectl.kubernetes.io/last-applied-configuration",
+        "f:kubectl.kubernetes.io/restartedAt",
+        "f:kubectl.kubernetes.io/default-container",
+        "f:deployment.kubernetes.io/revision",
+        "f:deployment.kubernetes.io/desired-replicas",
+        "f:deployment.kubernetes.io/max-replicas",
+        "f:meta.helm.sh/release-name",
+        "f:meta.helm.sh/release-namespace",
+        "f:argocd.argoproj.io/instance",
+        "f:argocd.argoproj.io/tracking-id",
+        "f:argocd.argoproj.io/sync-wave",
+        "f:argocd.argoproj.io/sync-options",
+        "f:argocd.argoproj.io/hook",
+        "f:argocd.argoproj.io/hook-delete-policy",
+        "f:argocd.argoproj.io/compare-options",
+        "f:kustomize.toolkit.fluxcd.io/name",
+        "f:kustomize.toolkit.fluxcd.io/namespace",
+        "f:helm.toolkit.fluxcd.io/name",
+        "f:helm.toolkit.fluxcd.io/namespace",
+        "f:sync.gitops.dev/created-by",
+        "podReplacementPolicy",
+        "uncountedTerminatedPods",
+        "f:podReplacementPolicy",
+        "f:uncountedTerminatedPods",
+        "f:manualSelector",
+        "TerminatingOrFailed",
+        "PreemptLowerPriority",
+        "InitialNamesAccepted",
+        "metadata.namespace",
+        "kube-root-ca.crt",
+        "/var/run/secrets/kubernetes.io/serviceaccount",
+        "deprecated.daemonset.template.generation",
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+        "kubernetes.io/pvc-protection",
+        "kubernetes.io/pv-protection",
+        "foregroundDeletion",
+        "k:{\"type\":\"Available\"}",
+        "k:{\"type\":\"Progressing\"}",
+        "k:{\"type\":\"ReplicaFailure\"}",
+        "k:{\"type\":\"Ready\"}",
+        "k:{\"type\":\"ContainersReady\"}",
+        "k:{\"type\":\"PodScheduled\"}",
+        "k:{\"type\":\"Initialized\"}",
+        "k:{\"type\":\"Complete\"}",
+        "k:{\"type\":\"Established\"}",
+        "k:{\"type\":\"NamesAccepted\"}",
+        "CustomResourceDefinition",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "ReplicationController",
+        "ControllerRevision",
+        "ClusterRoleBinding",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "PersistentVolume"
     ]
 }
