@@ -152,6 +152,37 @@ if runs("diff") {
                            anchor: Double(pairs.count) / times.anchor, unit: "pairs/s")
               + " \(cached) pairs diffed \(pairs.count) times (a diagnostic: the working set is \(cached) pairs)")
     }
+
+    // A diagnostic: `DIFF_DESIRED_READ=1` diffs the same pairs with each desired tree read back
+    // from its YAML text, as a renderer's output is read (the corpus builds desired in Swift code,
+    // piece by piece, which leaves its blocks scattered over the heap; the reader allocates a
+    // document's blocks one after the other).
+    if ProcessInfo.processInfo.environment["DIFF_DESIRED_READ"] == "1" {
+        let readDesired = try pairs.map { KubeObject(fields: try Value(yaml: $0.desired.yamlString()).objectValue ?? ObjectValue()) }
+        var readOutOfSync = 0
+        let times = try Measure.pair(
+            rounds: rounds,
+            ours: { () -> Int in
+                var n = 0
+                for i in 0..<readDesired.count where try !differ.diff(desired: readDesired[i], live: diffLiveObjects[i]).isInSync {
+                    n += 1
+                }
+                readOutOfSync = n
+                return n
+            },
+            anchor: { () -> Int in
+                var n = 0
+                for i in 0..<pairs.count where pairs[i].live == liveCopies[i] { n += 1 }
+                return n
+            })
+        guard readOutOfSync == expectedDrift else {
+            print("diff-desired-read: WRONG RESULT: \(readOutOfSync) out of sync, \(expectedDrift) drifted")
+            exit(1)
+        }
+        print(Measure.line("diff-desired-read", ours: Double(pairs.count) / times.ours, anchorName: "value-equality",
+                           anchor: Double(pairs.count) / times.anchor, unit: "pairs/s")
+              + " (a diagnostic: desired read from its YAML text)")
+    }
 }
 
 // Health: 10,000 live objects of mixed kinds, assessed on one core with the built-in rules, then
