@@ -7,7 +7,7 @@
 /// which stay in the CPU caches instead of being fetched once per object.
 ///
 /// The vocabulary: every field name of 16 bytes or more in the OpenAPI v3 schemas of the `v1` and
-/// `apps/v1` groups (kube-apiserver v1.36) and of the other built-in groups' common kinds (batch,
+/// `apps/v1` groups (kube-apiserver v1.36), and common ones of the other built-in groups (batch,
 /// networking, autoscaling, policy, RBAC, CustomResourceDefinitions); the same names as
 /// `managedFields` writes them (`f:` prefixed); well-known labels and annotations (Kubernetes,
 /// Helm, Argo CD, Flux and this SDK), also `f:` prefixed; built-in API versions and kinds; values
