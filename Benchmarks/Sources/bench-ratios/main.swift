@@ -100,27 +100,35 @@ if runs("diff") {
     let diffLiveObjects = pairs.map { KubeObject(fields: $0.live.objectValue ?? ObjectValue()) }
     let liveCopies = try pairs.map { try Value(json: $0.live.jsonBytes()) }
     let differ = Differ(DiffOptions(fieldManager: "gitops"))
-    var outOfSync = 0
-    var equalCount = 0
-    let diffTimes = try Measure.pair(
-        rounds: rounds,
-        ours: { () -> Int in
-            var n = 0
-            for i in 0..<desiredObjects.count where try !differ.diff(desired: desiredObjects[i], live: diffLiveObjects[i]).isInSync {
-                n += 1
-            }
-            outOfSync = n
-            return n
-        },
-        anchor: { () -> Int in
-            var n = 0
-            for i in 0..<pairs.count where pairs[i].live == liveCopies[i] { n += 1 }
-            equalCount = n
-            return n
-        })
+    /// Times 10,000 diffs, the k-th of `desired[pair(k)]` against its live tree, and as many `==`
+    /// of the same pairs' live trees with their copies; counts the pairs out of sync and the
+    /// copies equal.
+    func measureDiff(_ desired: [KubeObject], pair: (Int) -> Int) throws -> (ours: Double, anchor: Double, outOfSync: Int, equal: Int) {
+        var outOfSync = 0
+        var equal = 0
+        let times = try Measure.pair(
+            rounds: rounds,
+            ours: { () -> Int in
+                var n = 0
+                for k in 0..<pairs.count where try !differ.diff(desired: desired[pair(k)], live: diffLiveObjects[pair(k)]).isInSync {
+                    n += 1
+                }
+                outOfSync = n
+                return n
+            },
+            anchor: { () -> Int in
+                var n = 0
+                for k in 0..<pairs.count where pairs[pair(k)].live == liveCopies[pair(k)] { n += 1 }
+                equal = n
+                return n
+            })
+        return (times.ours, times.anchor, outOfSync, equal)
+    }
+    let diffTimes = try measureDiff(desiredObjects) { $0 }
+    let outOfSync = diffTimes.outOfSync
     let expectedDrift = pairs.filter(\.drifted).count
-    guard outOfSync == expectedDrift, equalCount == pairs.count else {
-        print("diff: WRONG RESULT: \(outOfSync) out of sync, \(expectedDrift) drifted; \(equalCount) of \(pairs.count) copies equal")
+    guard outOfSync == expectedDrift, diffTimes.equal == pairs.count else {
+        print("diff: WRONG RESULT: \(outOfSync) out of sync, \(expectedDrift) drifted; \(diffTimes.equal) of \(pairs.count) copies equal")
         exit(1)
     }
     print(Measure.line("diff", ours: Double(pairs.count) / diffTimes.ours, anchorName: "value-equality",
@@ -134,20 +142,7 @@ if runs("diff") {
     if let cached = Int(ProcessInfo.processInfo.environment["DIFF_CACHED_PAIRS"] ?? ""), (1...9_000).contains(cached) {
         // Every kind is among them (`Corpus.diffPairs` makes the kinds in turn and drifts n % 100 < 5).
         let inSync = pairs.indices.filter { !pairs[$0].drifted }
-        let times = try Measure.pair(
-            rounds: rounds,
-            ours: { () -> Int in
-                var n = 0
-                for k in 0..<pairs.count where try !differ.diff(desired: desiredObjects[inSync[k % cached]], live: diffLiveObjects[inSync[k % cached]]).isInSync {
-                    n += 1
-                }
-                return n
-            },
-            anchor: { () -> Int in
-                var n = 0
-                for k in 0..<pairs.count where pairs[inSync[k % cached]].live == liveCopies[inSync[k % cached]] { n += 1 }
-                return n
-            })
+        let times = try measureDiff(desiredObjects) { inSync[$0 % cached] }
         print(Measure.line("diff-cached", ours: Double(pairs.count) / times.ours, anchorName: "value-equality",
                            anchor: Double(pairs.count) / times.anchor, unit: "pairs/s")
               + " \(cached) pairs diffed \(pairs.count) times (a diagnostic: the working set is \(cached) pairs)")
@@ -159,24 +154,9 @@ if runs("diff") {
     // document's blocks one after the other).
     if ProcessInfo.processInfo.environment["DIFF_DESIRED_READ"] == "1" {
         let readDesired = try pairs.map { KubeObject(fields: try Value(yaml: $0.desired.yamlString()).objectValue ?? ObjectValue()) }
-        var readOutOfSync = 0
-        let times = try Measure.pair(
-            rounds: rounds,
-            ours: { () -> Int in
-                var n = 0
-                for i in 0..<readDesired.count where try !differ.diff(desired: readDesired[i], live: diffLiveObjects[i]).isInSync {
-                    n += 1
-                }
-                readOutOfSync = n
-                return n
-            },
-            anchor: { () -> Int in
-                var n = 0
-                for i in 0..<pairs.count where pairs[i].live == liveCopies[i] { n += 1 }
-                return n
-            })
-        guard readOutOfSync == expectedDrift else {
-            print("diff-desired-read: WRONG RESULT: \(readOutOfSync) out of sync, \(expectedDrift) drifted")
+        let times = try measureDiff(readDesired) { $0 }
+        guard times.outOfSync == expectedDrift else {
+            print("diff-desired-read: WRONG RESULT: \(times.outOfSync) out of sync, \(expectedDrift) drifted")
             exit(1)
         }
         print(Measure.line("diff-desired-read", ours: Double(pairs.count) / times.ours, anchorName: "value-equality",
