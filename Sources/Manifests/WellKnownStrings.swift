@@ -58,17 +58,10 @@ enum WellKnownStrings {
         @inline(__always)
         static func slot(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> UInt64(64 - slotBits)) }
 
-        /// A hash of `count` (at least 8) bytes, read eight at a time.
+        /// A hash of the bytes, its high bits (which pick the slot) mixed with its low ones.
         @inline(__always)
         static func hash(_ p: UnsafeRawPointer, _ count: Int) -> UInt64 {
-            let k: UInt64 = 0x9E37_79B9_7F4A_7C15
-            var h = UInt64(truncatingIfNeeded: count) &* k
-            var i = 0
-            while i + 8 <= count {
-                h = (h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* k
-                i += 8
-            }
-            if i < count { h = (h ^ p.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) &* k }
+            let h = LongBytes.hash(p, count)
             return h ^ (h >> 29)
         }
 
@@ -78,28 +71,9 @@ enum WellKnownStrings {
             while true {
                 let entry = Int(slots[slot])
                 if entry == 0 { return nil }
-                if hashes[entry - 1] == h, let s = Table.same(strings[entry - 1], p, count) { return s }
+                if hashes[entry - 1] == h, LongBytes.same(strings[entry - 1], p, count) { return strings[entry - 1] }
                 slot = (slot + 1) & ((1 << Table.slotBits) - 1)
             }
-        }
-
-        /// `s` when its bytes are the `count` bytes at `p`.
-        @inline(__always)
-        static func same(_ s: String, _ p: UnsafeRawPointer, _ count: Int) -> String? {
-            guard s.utf8.count == count else { return nil }
-            let equal = s.utf8.withContiguousStorageIfAvailable { sb -> Bool in
-                let q = UnsafeRawPointer(sb.baseAddress!)
-                var i = 0
-                while i + 8 <= count {
-                    if q.loadUnaligned(fromByteOffset: i, as: UInt64.self) != p.loadUnaligned(fromByteOffset: i, as: UInt64.self) {
-                        return false
-                    }
-                    i += 8
-                }
-                return q.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-                    == p.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-            }
-            return equal == true ? s : nil
         }
     }
 

@@ -222,33 +222,9 @@ struct YAMLReader {
         /// Keys of 16 to 128 bytes, compared in full with the cached one.
         @inline(__always)
         private func longKey(_ raw: UnsafeRawPointer, _ n: Int, _ text: UnsafeBufferPointer<UInt8>) -> String {
-            var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
-            var i = 0
-            while i + 8 <= n {
-                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-                i += 8
-            }
-            if i < n {
-                h = (h ^ raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-            }
+            let h = LongBytes.hash(raw, n)
             let slot = long + Int(truncatingIfNeeded: (h ^ (h >> 31)) & UInt64(longCount - 1))
-            let same = slot.pointee.utf8.count == n
-                && slot.pointee.utf8.withContiguousStorageIfAvailable { c -> Bool in
-                    guard let cb = c.baseAddress else { return false }
-                    var j = 0
-                    let rc = UnsafeRawPointer(cb)
-                    while j + 8 <= n {
-                        if rc.loadUnaligned(fromByteOffset: j, as: UInt64.self)
-                            != raw.loadUnaligned(fromByteOffset: j, as: UInt64.self)
-                        {
-                            return false
-                        }
-                        j += 8
-                    }
-                    return rc.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-                        == raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
-                } == true
-            if same { return slot.pointee }
+            if LongBytes.same(slot.pointee, raw, n) { return slot.pointee }
             let key = YAMLReader.string(text)
             slot.pointee = key
             return key
