@@ -137,7 +137,7 @@ if runs("diff") {
 
     // A diagnostic, not the target's measure: `DIFF_CACHED_PAIRS=n` (1 to 9,000) diffs the first n
     // in-sync pairs over and over (10,000 diffs in all), so that the trees' working set is n pairs:
-    // 40 fit the L1 and L2 caches, a few hundred the L2 no longer, thousands the L3 no longer. Run
+    // 40 fit the L2 cache, a few hundred the L2 no longer, a thousand and more the L3 no longer. Run
     // over several n, it shows what the line above pays for reading 10,000 pairs' trees from memory.
     if let cached = Int(ProcessInfo.processInfo.environment["DIFF_CACHED_PAIRS"] ?? ""), (1...9_000).contains(cached) {
         // Every kind is among them (`Corpus.diffPairs` makes the kinds in turn and drifts n % 100 < 5).
